@@ -1,0 +1,74 @@
+import type { Config } from './config/config.ts'
+import { connectPglite, connectPostgres } from './infra/db/connect.ts'
+import type { Db } from './infra/db/database.ts'
+import { migrate } from './infra/db/migrations.ts'
+import { registerHealthRoutes } from './infra/http/health.ts'
+import { createHttpServer, type HttpServer } from './infra/http/server.ts'
+import { createAccessService, registerAuthentication } from './modules/access/index.ts'
+import { createCatalogService, registerCatalogRoutes } from './modules/catalog/index.ts'
+import { createInventoryService, registerInventoryRoutes } from './modules/inventory/index.ts'
+
+/** Opens the configured database: PostgreSQL when BRISK_DATABASE_URL is set, else embedded PGlite. */
+export async function openDatabase(config: Config): Promise<Db> {
+  if (config.databaseUrl) {
+    return connectPostgres({
+      url: config.databaseUrl,
+      poolSize: config.poolSize,
+      statementTimeoutMs: config.statementTimeoutMs,
+    })
+  }
+  return connectPglite(config.dataDir)
+}
+
+/** Every module's service, built once over one database. */
+export function createServices(db: Db) {
+  const access = createAccessService(db)
+  const catalog = createCatalogService(db)
+  const inventory = createInventoryService(db)
+  return { access, catalog, inventory }
+}
+
+export type Services = ReturnType<typeof createServices>
+
+export interface BriskApp {
+  config: Config
+  db: Db
+  services: Services
+  http: HttpServer
+  close(): Promise<void>
+}
+
+export interface BuildAppOptions {
+  /** Use this database instead of opening the configured one (tests); the caller closes it. */
+  db?: Db
+  /** Apply pending migrations first (default true). */
+  migrate?: boolean
+}
+
+/** The composition root: infra and modules are built here once; tests build the app here too. */
+export async function buildApp(config: Config, options: BuildAppOptions = {}): Promise<BriskApp> {
+  const ownsDb = options.db === undefined
+  const db = options.db ?? (await openDatabase(config))
+  try {
+    if (options.migrate ?? true) await migrate(db.primary)
+    const services = createServices(db)
+    const http = await createHttpServer(config)
+    registerAuthentication(http, services.access)
+    registerHealthRoutes(http, db)
+    registerCatalogRoutes(http, services.catalog)
+    registerInventoryRoutes(http, services.inventory)
+    return {
+      config,
+      db,
+      services,
+      http,
+      close: async () => {
+        await http.close()
+        if (ownsDb) await db.close()
+      },
+    }
+  } catch (error) {
+    if (ownsDb) await db.close()
+    throw error
+  }
+}

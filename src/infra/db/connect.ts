@@ -1,0 +1,77 @@
+import path from 'node:path'
+import { PGlite } from '@electric-sql/pglite'
+import { Kysely, PostgresDialect } from 'kysely'
+import pg from 'pg'
+import { countingDialect } from './counting-dialect.ts'
+import { lockDataDir } from './data-dir-lock.ts'
+import type { Database, Db } from './database.ts'
+import { PGliteDialect } from './pglite-dialect.ts'
+import { pgliteParsers, pgTypes } from './type-parsers.ts'
+
+export interface PostgresOptions {
+  url: string
+  poolSize: number
+  statementTimeoutMs: number
+}
+
+export function describeUrl(url: string): string {
+  const parsed = new URL(url)
+  return `PostgreSQL ${parsed.hostname}:${parsed.port || 5432}${parsed.pathname}`
+}
+
+export function createPgPool(options: PostgresOptions): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize,
+    types: pgTypes,
+    application_name: 'brisk',
+    connectionTimeoutMillis: 5000,
+    ...(options.statementTimeoutMs > 0 ? { statement_timeout: options.statementTimeoutMs } : {}),
+  })
+  // An idle client that loses its server emits here; without a listener the process would crash.
+  pool.on('error', () => {})
+  return pool
+}
+
+export function connectPostgres(options: PostgresOptions): Db {
+  const pool = createPgPool(options)
+  const primary = new Kysely<Database>({ dialect: countingDialect(new PostgresDialect({ pool })) })
+  return {
+    kind: 'postgres',
+    primary,
+    reader: primary,
+    description: describeUrl(options.url),
+    close: () => primary.destroy(),
+  }
+}
+
+/** `dataDir` ':memory:' gives a throw-away in-memory database (tests, benchmarks). */
+export async function connectPglite(dataDir: string): Promise<Db> {
+  const inMemory = dataDir === ':memory:'
+  const unlock = inMemory ? () => {} : lockDataDir(dataDir)
+  let pglite: PGlite
+  try {
+    pglite = await PGlite.create(inMemory ? undefined : path.join(dataDir, 'pgdata'), { parsers: pgliteParsers })
+  } catch (error) {
+    unlock()
+    throw error
+  }
+  return wrapPglite(pglite, inMemory ? 'embedded PGlite (in memory)' : `embedded PGlite in ${path.resolve(dataDir)}`, unlock)
+}
+
+export function wrapPglite(pglite: PGlite, description: string, onClose: () => void = () => {}): Db {
+  const primary = new Kysely<Database>({ dialect: countingDialect(new PGliteDialect(pglite)) })
+  return {
+    kind: 'pglite',
+    primary,
+    reader: primary,
+    description,
+    close: async () => {
+      try {
+        await primary.destroy()
+      } finally {
+        onClose()
+      }
+    },
+  }
+}

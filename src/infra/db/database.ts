@@ -1,0 +1,32 @@
+import type { Kysely } from 'kysely'
+// Type-only imports: the database shape is the union of each module's tables; no runtime coupling.
+import type { AccessTables } from '../../modules/access/access.tables.ts'
+import type { CatalogTables } from '../../modules/catalog/catalog.tables.ts'
+import type { InventoryTables } from '../../modules/inventory/inventory.tables.ts'
+
+export interface MigrationTable {
+  name: string
+  checksum: string
+  applied_at: Date
+  duration_ms: number
+}
+
+export interface Database extends AccessTables, CatalogTables, InventoryTables {
+  brisk_migration: MigrationTable
+}
+
+/** A database or a transaction: every repository function takes one as its first argument. */
+export type Executor = Kysely<Database>
+
+export type DatabaseKind = 'pglite' | 'postgres'
+
+export interface Db {
+  readonly kind: DatabaseKind
+  /** Writes, and reads that must see the latest data. */
+  readonly primary: Kysely<Database>
+  /** Reads that can accept replica lag (catalog browsing, storefront, reports). */
+  readonly reader: Kysely<Database>
+  /** A short description for logs, never with a password. */
+  readonly description: string
+  close(): Promise<void>
+}

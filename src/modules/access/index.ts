@@ -1,0 +1,11 @@
+export type { Role } from './access.tables.ts'
+export { principalOf, registerAuthentication } from './access.routes.ts'
+export {
+  type AccessService,
+  createAccessService,
+  type CreateTokenInput,
+  type Principal,
+  ROLES,
+  requireLocation,
+  requireRole,
+} from './access.service.ts'

@@ -1,0 +1,11 @@
+export type { LocationRow, StockReason } from './inventory.tables.ts'
+export { registerInventoryRoutes } from './inventory.routes.ts'
+export {
+  type AdjustStockInput,
+  createInventoryService,
+  type InventoryService,
+  type LabelledMovement,
+  moveStockOrFail,
+  type ShortLine,
+  type TransferStockInput,
+} from './inventory.service.ts'

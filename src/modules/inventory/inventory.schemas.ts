@@ -1,0 +1,101 @@
+import { Type } from 'typebox'
+import { DecimalInput, DecimalOutput, Id, Page, PageQuery } from '../../infra/http/schemas.ts'
+
+export const StockLine = Type.Object(
+  {
+    productId: Type.Optional(Id),
+    sku: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    unit: Type.Optional(Type.String({ minLength: 1, maxLength: 32, description: "Default: the product's base unit" })),
+    quantity: DecimalInput,
+  },
+  { additionalProperties: false, description: 'A product (by productId or sku) and a quantity in `unit`' },
+)
+
+const Lines = Type.Array(StockLine, { minItems: 1, maxItems: 5000 })
+const Reference = Type.Optional(Type.String({ maxLength: 200 }))
+
+export const AdjustStockBody = Type.Object(
+  { reference: Reference, lines: Lines },
+  { additionalProperties: false, description: 'Signed quantities: positive adds stock, negative removes it' },
+)
+
+export const TransferStockBody = Type.Object(
+  { fromLocationId: Id, toLocationId: Id, reference: Reference, lines: Lines },
+  { additionalProperties: false },
+)
+
+export const Movement = Type.Object({
+  locationId: Type.Integer(),
+  productId: Type.Integer(),
+  delta: DecimalOutput,
+  quantity: DecimalOutput,
+})
+
+export const MovementsResponse = Type.Object({
+  locationId: Type.Optional(Type.Integer()),
+  movements: Type.Array(Movement),
+})
+
+const LocationKind = Type.Union([Type.Literal('store'), Type.Literal('warehouse')])
+
+export const Location = Type.Object({
+  id: Type.Integer(),
+  code: Type.String(),
+  name: Type.String(),
+  kind: LocationKind,
+  allowNegativeStock: Type.Boolean(),
+  createdAt: Type.String({ format: 'date-time' }),
+})
+
+export const CreateLocationBody = Type.Object(
+  {
+    code: Type.String({ pattern: '^[A-Za-z0-9_-]{1,32}$' }),
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    kind: Type.Optional(LocationKind),
+    allowNegativeStock: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+)
+
+export const UpdateLocationBody = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    kind: Type.Optional(LocationKind),
+    allowNegativeStock: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false, minProperties: 1 },
+)
+
+export const StockQuery = Type.Object(
+  {
+    ...PageQuery,
+    productId: Type.Optional(Type.Array(Id, { maxItems: 500 })),
+  },
+  { additionalProperties: false },
+)
+
+export const StockPage = Page(
+  Type.Object({
+    productId: Type.Integer(),
+    sku: Type.String(),
+    name: Type.String(),
+    unit: Type.String(),
+    quantity: DecimalOutput,
+    updatedAt: Type.String({ format: 'date-time' }),
+  }),
+)
+
+export const LedgerQuery = Type.Object({ ...PageQuery, productId: Type.Optional(Id) }, { additionalProperties: false })
+
+export const LedgerPage = Page(
+  Type.Object({
+    id: Type.Integer(),
+    locationId: Type.Integer(),
+    productId: Type.Integer(),
+    delta: DecimalOutput,
+    reason: Type.String(),
+    reference: Type.Union([Type.String(), Type.Null()]),
+    tokenId: Type.Union([Type.Integer(), Type.Null()]),
+    createdAt: Type.String({ format: 'date-time' }),
+  }),
+)

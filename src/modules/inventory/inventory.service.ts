@@ -1,0 +1,242 @@
+import type { Db, Executor } from '../../infra/db/database.ts'
+import { Big, decimalString, parseDecimal } from '../../infra/decimal.ts'
+import { conflict, invalid, notFound } from '../../infra/errors.ts'
+import { type Principal, requireLocation, requireRole } from '../access/index.ts'
+import { type LineRef, resolveLines } from '../catalog/index.ts'
+import * as repo from './inventory.repository.ts'
+import type { LocationRow, StockReason } from './inventory.tables.ts'
+
+export interface LabelledMovement extends repo.StockMovement {
+  /** request line numbers and SKU, so a refusal can name the lines */
+  lines: number[]
+  sku: string
+}
+
+export interface ShortLine {
+  lines: number[]
+  sku: string
+  productId: number
+  locationId: number
+  requested: string
+  available: string
+}
+
+/**
+ * Sums movements per (location, product) — the upsert may touch a row only once — then applies
+ * them in one statement. Refuses the whole set, naming every short line, if any would take a
+ * location that forbids it below zero; the caller's transaction then writes nothing.
+ */
+export async function moveStockOrFail(
+  db: Executor,
+  movements: readonly LabelledMovement[],
+  meta: { reference: string | null; tokenId: number | null },
+): Promise<repo.MovementOutcome[]> {
+  const merged = new Map<string, LabelledMovement & { total: Big }>()
+  for (const movement of movements) {
+    const key = `${movement.locationId}:${movement.productId}`
+    const existing = merged.get(key)
+    if (existing) {
+      existing.total = existing.total.plus(movement.delta)
+      existing.lines.push(...movement.lines)
+    } else {
+      merged.set(key, { ...movement, lines: [...movement.lines], total: new Big(movement.delta) })
+    }
+  }
+  const list = [...merged.values()].filter((m) => !m.total.eq(0))
+  const outcomes = await repo.applyStockMovements(
+    db,
+    list.map((m) => ({ locationId: m.locationId, productId: m.productId, delta: decimalString(m.total), reason: m.reason })),
+    meta,
+  )
+  const short: ShortLine[] = []
+  for (const outcome of outcomes) {
+    if (outcome.new_quantity !== null) continue
+    const movement = merged.get(`${outcome.location_id}:${outcome.product_id}`)!
+    short.push({
+      lines: movement.lines,
+      sku: movement.sku,
+      productId: outcome.product_id,
+      locationId: outcome.location_id,
+      requested: decimalString(new Big(outcome.delta).abs()),
+      available: decimalString(outcome.quantity_before),
+    })
+  }
+  if (short.length > 0) {
+    throw conflict(
+      'INVENTORY_INSUFFICIENT_STOCK',
+      `Not enough stock for ${short.length} line(s): ${short.map((s) => `${s.sku} (requested ${s.requested}, available ${s.available})`).join(', ')}.`,
+      { lines: short },
+    )
+  }
+  return outcomes
+}
+
+export interface StockLineInput extends LineRef {}
+
+export interface AdjustStockInput {
+  reference?: string | undefined
+  lines: StockLineInput[]
+}
+
+export interface TransferStockInput {
+  fromLocationId: number
+  toLocationId: number
+  reference?: string | undefined
+  lines: StockLineInput[]
+}
+
+export interface CreateLocationInput {
+  code: string
+  name: string
+  kind?: 'store' | 'warehouse' | undefined
+  allowNegativeStock?: boolean | undefined
+}
+
+function toLocation(row: LocationRow) {
+  return {
+    id: row.id,
+    code: row.code,
+    name: row.name,
+    kind: row.kind,
+    allowNegativeStock: row.allow_negative_stock,
+    createdAt: row.created_at.toISOString(),
+  }
+}
+
+export type Location = ReturnType<typeof toLocation>
+
+export function createInventoryService(db: Db) {
+  async function requireLocations(ids: number[]): Promise<void> {
+    const found = await repo.findLocationsByIds(db.primary, ids)
+    const missing = ids.filter((id) => !found.some((row) => row.id === id))
+    if (missing.length > 0) throw notFound('INVENTORY_UNKNOWN_LOCATION', `Unknown location: ${missing.join(', ')}`, { missing })
+  }
+
+  async function movementsFor(lines: StockLineInput[], locationId: number, reason: StockReason, sign: 1 | -1) {
+    const resolved = await resolveLines(db.primary, lines)
+    return resolved.map((line) => ({
+      locationId,
+      productId: line.productId,
+      delta: decimalString(sign === 1 ? line.baseQuantity : line.baseQuantity.neg()),
+      reason,
+      lines: [line.index],
+      sku: line.sku,
+    }))
+  }
+
+  function summarize(outcomes: repo.MovementOutcome[]) {
+    return outcomes.map((o) => ({
+      locationId: o.location_id,
+      productId: o.product_id,
+      delta: decimalString(o.delta),
+      quantity: decimalString(o.new_quantity ?? o.quantity_before),
+    }))
+  }
+
+  return {
+    async listLocations(): Promise<Location[]> {
+      return (await repo.listLocations(db.primary)).map(toLocation)
+    },
+
+    async createLocation(principal: Principal, input: CreateLocationInput): Promise<Location> {
+      requireRole(principal, ['admin', 'manager'])
+      const row = await repo.insertLocation(db.primary, {
+        code: input.code,
+        name: input.name,
+        kind: input.kind ?? 'store',
+        allowNegativeStock: input.allowNegativeStock ?? false,
+      })
+      if (!row) throw conflict('INVENTORY_LOCATION_EXISTS', `A location with code "${input.code}" exists already.`)
+      return toLocation(row)
+    },
+
+    async updateLocation(principal: Principal, id: number, input: Partial<CreateLocationInput>): Promise<Location> {
+      requireRole(principal, ['admin', 'manager'])
+      requireLocation(principal, id)
+      const row = await repo.updateLocation(db.primary, id, input)
+      if (!row) throw notFound('INVENTORY_UNKNOWN_LOCATION', `Unknown location: ${id}`)
+      return toLocation(row)
+    },
+
+    /** Signed quantities: positive adds stock, negative removes it. */
+    async adjustStock(principal: Principal, locationId: number, input: AdjustStockInput) {
+      requireRole(principal, ['admin', 'manager'])
+      requireLocation(principal, locationId)
+      const zero = input.lines.findIndex((l) => parseDecimal(l.quantity, 'quantity').eq(0))
+      if (zero >= 0) throw invalid('INVENTORY_ZERO_QUANTITY', `Line ${zero} has a quantity of zero.`, { line: zero })
+      await requireLocations([locationId])
+      const movements = await movementsFor(input.lines, locationId, 'adjustment', 1)
+      const outcomes = await moveStockOrFail(db.primary, movements, {
+        reference: input.reference ?? null,
+        tokenId: principal.tokenId,
+      })
+      return { locationId, movements: summarize(outcomes) }
+    },
+
+    async transferStock(principal: Principal, input: TransferStockInput) {
+      requireRole(principal, ['admin', 'manager'])
+      requireLocation(principal, input.fromLocationId)
+      requireLocation(principal, input.toLocationId)
+      if (input.fromLocationId === input.toLocationId) {
+        throw invalid('INVENTORY_SAME_LOCATION', 'A transfer needs two different locations.')
+      }
+      const notPositive = input.lines.findIndex((l) => parseDecimal(l.quantity, 'quantity').lte(0))
+      if (notPositive >= 0) {
+        throw invalid('INVENTORY_QUANTITY_NOT_POSITIVE', `Line ${notPositive} must move a quantity above zero.`, {
+          line: notPositive,
+        })
+      }
+      await requireLocations([input.fromLocationId, input.toLocationId])
+      const out = await movementsFor(input.lines, input.fromLocationId, 'transfer_out', -1)
+      const into = out.map((m) => ({
+        ...m,
+        locationId: input.toLocationId,
+        delta: decimalString(new Big(m.delta).neg()),
+        reason: 'transfer_in' as const,
+      }))
+      const outcomes = await moveStockOrFail(db.primary, [...out, ...into], {
+        reference: input.reference ?? null,
+        tokenId: principal.tokenId,
+      })
+      return { movements: summarize(outcomes) }
+    },
+
+    async listStock(locationId: number, filter: { productIds?: number[]; after?: number; limit?: number }) {
+      await requireLocations([locationId])
+      const limit = filter.limit ?? 50
+      const rows = await repo.listStockLevels(db.primary, locationId, { ...filter, limit })
+      return {
+        items: rows.map((r) => ({
+          productId: r.product_id,
+          sku: r.sku,
+          name: r.name,
+          unit: r.base_unit,
+          quantity: decimalString(r.quantity),
+          updatedAt: r.updated_at.toISOString(),
+        })),
+        nextAfter: rows.length === limit ? (rows[rows.length - 1]?.product_id ?? null) : null,
+      }
+    },
+
+    async listLedger(locationId: number, filter: { productId?: number; after?: number; limit?: number }) {
+      await requireLocations([locationId])
+      const limit = filter.limit ?? 50
+      const rows = await repo.listLedger(db.primary, locationId, { ...filter, limit })
+      return {
+        items: rows.map((r) => ({
+          id: r.id,
+          locationId: r.location_id,
+          productId: r.product_id,
+          delta: decimalString(r.delta),
+          reason: r.reason,
+          reference: r.reference,
+          tokenId: r.token_id,
+          createdAt: r.created_at.toISOString(),
+        })),
+        nextAfter: rows.length === limit ? (rows[rows.length - 1]?.id ?? null) : null,
+      }
+    },
+  }
+}
+
+export type InventoryService = ReturnType<typeof createInventoryService>
