@@ -1,7 +1,9 @@
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import { Ajv } from 'ajv'
+import addFormats from 'ajv-formats'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify'
 import type { Config } from '../../config/config.ts'
 import { newQueryStats, type QueryStats, runWithQueryStats } from '../db/query-stats.ts'
 import { installErrorHandler } from './error-handler.ts'
@@ -20,13 +22,26 @@ export type HttpServer = FastifyInstance<
   TypeBoxTypeProvider
 >
 
+function newAjv(coerceTypes: false | 'array'): Ajv {
+  const ajv = new Ajv({ coerceTypes, useDefaults: true, removeAdditional: false, allErrors: true, strict: false })
+  addFormats.default(ajv)
+  return ajv
+}
+
 export async function createHttpServer(config: Config): Promise<HttpServer> {
-  const app = Fastify({
+  const app: HttpServer = Fastify({
     logger: { level: config.logLevel },
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.bodyLimitBytes,
-    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>()
+
+  // Path and query values arrive as text and must be coerced; a JSON body must already have the
+  // right types (`"quantity": true` is an error, not 1).
+  const strictAjv = newAjv(false)
+  const coercingAjv = newAjv('array')
+  app.setValidatorCompiler(({ schema, httpPart }) =>
+    (httpPart === 'body' ? strictAjv : coercingAjv).compile(schema as object),
+  )
 
   // Every statement a request sends is counted in its own QueryStats (see infra/db/query-stats).
   app.decorateRequest('queryStats')
@@ -70,5 +85,5 @@ export async function createHttpServer(config: Config): Promise<HttpServer> {
     },
   })
   await app.register(swaggerUi, { routePrefix: '/docs' })
-  return app as unknown as HttpServer
+  return app
 }

@@ -8,7 +8,8 @@ export const ROLES: readonly Role[] = ['admin', 'manager', 'cashier']
 
 /** Who is calling: resolved from the bearer token on every authenticated request. */
 export interface Principal {
-  tokenId: number
+  /** null for Brisk itself (seeding, imports run from the CLI) */
+  tokenId: number | null
   name: string
   role: Role
   /** null: every location */
@@ -21,6 +22,9 @@ export interface CreateTokenInput {
   /** location codes the token is limited to; empty or absent: every location */
   locations?: string[]
 }
+
+/** Brisk acting on its own behalf from the CLI: every role, every location. */
+export const SYSTEM_PRINCIPAL: Principal = Object.freeze({ tokenId: null, name: 'system', role: 'admin', locationIds: null })
 
 const TOKEN_PREFIX = 'brisk_'
 /** Seconds a verified token stays cached in this process; a revocation takes at most this long to bite. */

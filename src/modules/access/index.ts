@@ -6,6 +6,7 @@ export {
   type CreateTokenInput,
   type Principal,
   ROLES,
+  SYSTEM_PRINCIPAL,
   requireLocation,
   requireRole,
 } from './access.service.ts'

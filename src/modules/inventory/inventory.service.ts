@@ -24,7 +24,8 @@ export interface ShortLine {
 /**
  * Sums movements per (location, product) — the upsert may touch a row only once — then applies
  * them in one statement. Refuses the whole set, naming every short line, if any would take a
- * location that forbids it below zero; the caller's transaction then writes nothing.
+ * location that forbids it below zero. Run it inside a transaction: the statement itself commits
+ * the movements that fit, and only the caller's rollback undoes them.
  */
 export async function moveStockOrFail(
   db: Executor,
@@ -166,10 +167,9 @@ export function createInventoryService(db: Db) {
       if (zero >= 0) throw invalid('INVENTORY_ZERO_QUANTITY', `Line ${zero} has a quantity of zero.`, { line: zero })
       await requireLocations([locationId])
       const movements = await movementsFor(input.lines, locationId, 'adjustment', 1)
-      const outcomes = await moveStockOrFail(db.primary, movements, {
-        reference: input.reference ?? null,
-        tokenId: principal.tokenId,
-      })
+      const outcomes = await db.primary.transaction().execute((trx) =>
+        moveStockOrFail(trx, movements, { reference: input.reference ?? null, tokenId: principal.tokenId }),
+      )
       return { locationId, movements: summarize(outcomes) }
     },
 
@@ -194,10 +194,9 @@ export function createInventoryService(db: Db) {
         delta: decimalString(new Big(m.delta).neg()),
         reason: 'transfer_in' as const,
       }))
-      const outcomes = await moveStockOrFail(db.primary, [...out, ...into], {
-        reference: input.reference ?? null,
-        tokenId: principal.tokenId,
-      })
+      const outcomes = await db.primary.transaction().execute((trx) =>
+        moveStockOrFail(trx, [...out, ...into], { reference: input.reference ?? null, tokenId: principal.tokenId }),
+      )
       return { movements: summarize(outcomes) }
     },
 

@@ -1,0 +1,4 @@
+import type { BenchScenario } from './scenario.ts'
+
+/** Every `brisk bench` scenario; add new ones here. */
+export const BENCH_SCENARIOS: BenchScenario[] = []

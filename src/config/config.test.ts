@@ -1,0 +1,30 @@
+import assert from 'node:assert/strict'
+import fs from 'node:fs'
+import path from 'node:path'
+import { test } from 'node:test'
+import { ConfigError, loadConfig, renderConfigDoc, renderEnvExample } from './config.ts'
+
+const root = path.resolve(import.meta.dirname, '../..')
+
+test('defaults give the embedded database on port 3000', () => {
+  const config = loadConfig({})
+  assert.equal(config.databaseUrl, undefined)
+  assert.equal(config.dataDir, './data')
+  assert.equal(config.port, 3000)
+  assert.ok(Object.isFrozen(config))
+})
+
+test('bad values are refused with the variable named', () => {
+  assert.throws(() => loadConfig({ BRISK_PORT: 'eighty' }), (e: Error) => e instanceof ConfigError && /BRISK_PORT/.test(e.message))
+  assert.throws(() => loadConfig({ BRISK_DATABASE_URL: 'mysql://x' }), /BRISK_DATABASE_URL/)
+  assert.throws(() => loadConfig({ BRISK_LOG_LEVEL: 'loud' }), /BRISK_LOG_LEVEL/)
+  assert.deepEqual(loadConfig({ BRISK_REPLICA_URLS: 'postgres://a/x, postgres://b/x' }).replicaUrls, [
+    'postgres://a/x',
+    'postgres://b/x',
+  ])
+})
+
+test('.env.example and docs/configuration.md match the schema (regenerate with `brisk config`)', () => {
+  assert.equal(fs.readFileSync(path.join(root, '.env.example'), 'utf8'), renderEnvExample())
+  assert.equal(fs.readFileSync(path.join(root, 'docs/configuration.md'), 'utf8'), renderConfigDoc())
+})
