@@ -90,47 +90,18 @@ export async function seedDemoShop(
     if (existing) return { seeded: false, products: 0, categories: 0, locations: 0 }
   }
   const products = demoProducts()
-  await db.primary.transaction().execute(async (trx) => {
-    await trx
-      .insertInto('unit')
-      .values([
-        { code: 'each', name: 'Each' },
-        { code: 'box12', name: 'Box of 12' },
-        { code: 'kg', name: 'Kilogram' },
-        { code: 'g', name: 'Gram' },
-      ])
-      .onConflict((oc) => oc.column('code').doNothing())
-      .execute()
-    const categories = await trx
-      .insertInto('category')
-      .values(CATEGORIES.map((c) => ({ name: c.name, parent_id: null })))
-      .onConflict((oc) => oc.column('name').doUpdateSet({ name: (eb) => eb.ref('excluded.name') }))
-      .returning(['id', 'name'])
-      .execute()
-    const categoryId = new Map(categories.map((c) => [c.name, c.id]))
-    const inserted = await trx
-      .insertInto('product')
-      .values(
-        products.map((p) => ({
-          sku: p.sku,
-          barcode: p.barcode,
-          name: p.name,
-          description: `${p.name}, from the Brisk demo shop.`,
-          category_id: categoryId.get(p.category) ?? null,
-          base_unit: p.baseUnit,
-          price: p.price,
-          tax_rate: p.taxRate,
-        })),
-      )
-      .onConflict((oc) => oc.column('sku').doNothing())
-      .returning(['id', 'sku'])
-      .execute()
-    const productId = new Map(inserted.map((p) => [p.sku, p.id]))
-    const units = products.flatMap((p) => {
-      const id = productId.get(p.sku)
-      return id === undefined ? [] : p.units.map((u) => ({ product_id: id, unit_code: u.unit, factor: u.factor, barcode: u.barcode }))
-    })
-    if (units.length > 0) await trx.insertInto('product_unit').values(units).execute()
+  await db.primary
+    .insertInto('unit')
+    .values([
+      { code: 'each', name: 'Each' },
+      { code: 'box12', name: 'Box of 12' },
+      { code: 'kg', name: 'Kilogram' },
+      { code: 'g', name: 'Gram' },
+    ])
+    .onConflict((oc) => oc.column('code').doNothing())
+    .execute()
+  await services.catalog.bulkUpsertProducts(SYSTEM_PRINCIPAL, {
+    products: products.map((p) => ({ ...p, description: `${p.name}, from the Brisk demo shop.` })),
   })
 
   const locations = await Promise.all([

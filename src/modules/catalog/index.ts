@@ -1,3 +1,22 @@
 export { type LineRef, type ResolvedLine, resolveLines } from './catalog.quantities.ts'
 export { registerCatalogRoutes } from './catalog.routes.ts'
-export { type CatalogService, createCatalogService } from './catalog.service.ts'
+export {
+  BULK_CHUNK_SIZE,
+  type BulkProductInput,
+  type BulkUpsertInput,
+  type BulkUpsertOptions,
+  type BulkUpsertProgress,
+  type BulkUpsertResult,
+  type CatalogService,
+  type Category,
+  type CreateCategoryInput,
+  type CreateProductInput,
+  type CreateUnitInput,
+  createCatalogService,
+  type Product,
+  type ProductListFilter,
+  type ProductLookup,
+  type ProductUnitInput,
+  type Unit,
+  type UpdateProductInput,
+} from './catalog.service.ts'

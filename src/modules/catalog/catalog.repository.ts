@@ -1,0 +1,295 @@
+import { sql } from 'kysely'
+import type { Executor } from '../../infra/db/database.ts'
+
+export function listUnits(db: Executor) {
+  return db.selectFrom('unit').selectAll().orderBy('code').execute()
+}
+
+export function insertUnit(db: Executor, values: { code: string; name: string }) {
+  return db
+    .insertInto('unit')
+    .values(values)
+    .onConflict((oc) => oc.column('code').doNothing())
+    .returningAll()
+    .executeTakeFirst()
+}
+
+export async function findUnitCodes(db: Executor, codes: readonly string[]): Promise<Set<string>> {
+  if (codes.length === 0) return new Set()
+  const rows = await db
+    .selectFrom('unit')
+    .select('code')
+    .where((eb) => eb('code', '=', eb.fn.any(eb.val([...codes]))))
+    .execute()
+  return new Set(rows.map((r) => r.code))
+}
+
+export function listCategories(db: Executor) {
+  return db.selectFrom('category').selectAll().orderBy('id').execute()
+}
+
+export function findCategory(db: Executor, id: number) {
+  return db.selectFrom('category').selectAll().where('id', '=', id).executeTakeFirst()
+}
+
+export function insertCategory(db: Executor, values: { name: string; parentId: number | null }) {
+  return db
+    .insertInto('category')
+    .values({ name: values.name, parent_id: values.parentId })
+    .onConflict((oc) => oc.constraint('category_name_unique').doNothing())
+    .returningAll()
+    .executeTakeFirst()
+}
+
+/** Creates the categories that do not exist yet, in one statement; returns only the new ones. */
+export async function insertMissingCategories(db: Executor, names: readonly string[]) {
+  const { rows } = await sql<{ id: number; name: string }>`
+    insert into category (name)
+    select name from unnest(${[...names]}::text[]) as t(name)
+    on conflict on constraint category_name_unique do nothing
+    returning id, name`.execute(db)
+  return rows
+}
+
+function selectProducts(db: Executor) {
+  return db
+    .selectFrom('product as p')
+    .leftJoin('category as c', 'c.id', 'p.category_id')
+    .selectAll('p')
+    .select('c.name as category_name')
+}
+
+export type ProductWithCategoryRow = Awaited<ReturnType<ReturnType<typeof selectProducts>['execute']>>[number]
+
+export function findProductsByIds(db: Executor, ids: readonly number[]) {
+  return selectProducts(db)
+    .where((eb) => eb('p.id', '=', eb.fn.any(eb.val([...ids]))))
+    .orderBy('p.id')
+    .execute()
+}
+
+export interface ProductFilter {
+  after?: number | undefined
+  limit: number
+  categoryId?: number | undefined
+  active?: boolean | undefined
+  /** case-insensitive substring of the name or the SKU */
+  q?: string | undefined
+}
+
+export function listProducts(db: Executor, filter: ProductFilter) {
+  let query = selectProducts(db)
+  if (filter.after !== undefined) query = query.where('p.id', '>', filter.after)
+  if (filter.categoryId !== undefined) query = query.where('p.category_id', '=', filter.categoryId)
+  if (filter.active !== undefined) query = query.where('p.active', '=', filter.active)
+  if (filter.q !== undefined) {
+    const pattern = `%${filter.q.replace(/[\\%_]/g, '\\$&')}%`
+    query = query.where((eb) => eb.or([eb('p.name', 'ilike', pattern), eb('p.sku', 'ilike', pattern)]))
+  }
+  return query.orderBy('p.id').limit(filter.limit).execute()
+}
+
+export function findUnitsOfProducts(db: Executor, productIds: readonly number[]) {
+  if (productIds.length === 0) return Promise.resolve([])
+  return db
+    .selectFrom('product_unit')
+    .selectAll()
+    .where((eb) => eb('product_id', '=', eb.fn.any(eb.val([...productIds]))))
+    .orderBy('product_id')
+    .orderBy('unit_code')
+    .execute()
+}
+
+export type CodeMatch = 'barcode' | 'unit_barcode' | 'sku'
+
+/** A scanned or typed code: a product barcode wins over a unit barcode, which wins over a SKU. */
+export async function findProductByCode(db: Executor, code: string) {
+  const { rows } = await sql<{ product_id: number; unit_code: string | null; matched: CodeMatch }>`
+    select product_id, unit_code, matched from (
+      select id as product_id, null::text as unit_code, 'barcode' as matched, 1 as rank from product where barcode = ${code}
+      union all
+      select product_id, unit_code, 'unit_barcode', 2 from product_unit where barcode = ${code}
+      union all
+      select id, null, 'sku', 3 from product where sku = ${code}
+    ) m
+    order by rank
+    limit 1`.execute(db)
+  return rows[0]
+}
+
+export function lockProduct(db: Executor, id: number) {
+  return db.selectFrom('product').select(['id', 'base_unit']).where('id', '=', id).forUpdate().executeTakeFirst()
+}
+
+export function findProductsBySkus(db: Executor, skus: readonly string[]) {
+  if (skus.length === 0) return Promise.resolve([])
+  return db
+    .selectFrom('product')
+    .select(['id', 'sku', 'base_unit'])
+    .where((eb) => eb('sku', '=', eb.fn.any(eb.val([...skus]))))
+    .execute()
+}
+
+/** Which products hold these barcodes, on the product itself or on one of its units. */
+export async function findBarcodeOwners(db: Executor, barcodes: readonly string[]) {
+  if (barcodes.length === 0) return []
+  const { rows } = await sql<{ barcode: string; product_id: number; sku: string; unit_code: string | null }>`
+    select p.barcode, p.id as product_id, p.sku, null::text as unit_code
+    from product p where p.barcode = any(${[...barcodes]}::text[])
+    union all
+    select pu.barcode, p.id, p.sku, pu.unit_code
+    from product_unit pu join product p on p.id = pu.product_id
+    where pu.barcode = any(${[...barcodes]}::text[])`.execute(db)
+  return rows
+}
+
+export interface ProductValues {
+  sku: string
+  barcode: string | null
+  name: string
+  description: string
+  categoryId: number | null
+  baseUnit: string
+  price: string
+  taxRate: string
+  active: boolean
+}
+
+export function insertProduct(db: Executor, values: ProductValues) {
+  return db
+    .insertInto('product')
+    .values({
+      sku: values.sku,
+      barcode: values.barcode,
+      name: values.name,
+      description: values.description,
+      category_id: values.categoryId,
+      base_unit: values.baseUnit,
+      price: values.price,
+      tax_rate: values.taxRate,
+      active: values.active,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow()
+}
+
+export function updateProduct(db: Executor, id: number, values: Partial<Omit<ProductValues, 'baseUnit'>>) {
+  return db
+    .updateTable('product')
+    .set({
+      ...(values.sku !== undefined ? { sku: values.sku } : {}),
+      ...(values.barcode !== undefined ? { barcode: values.barcode } : {}),
+      ...(values.name !== undefined ? { name: values.name } : {}),
+      ...(values.description !== undefined ? { description: values.description } : {}),
+      ...(values.categoryId !== undefined ? { category_id: values.categoryId } : {}),
+      ...(values.price !== undefined ? { price: values.price } : {}),
+      ...(values.taxRate !== undefined ? { tax_rate: values.taxRate } : {}),
+      ...(values.active !== undefined ? { active: values.active } : {}),
+      updated_at: sql<Date>`now()`,
+    })
+    .where('id', '=', id)
+    .execute()
+}
+
+/** One product line of a bulk upsert; `undefined` keeps the stored value of an existing product. */
+export interface ProductUpsertRow {
+  sku: string
+  barcode: string | null | undefined
+  name: string
+  description: string | undefined
+  /** category by name, which must exist; null: no category */
+  category: string | null | undefined
+  baseUnit: string
+  price: string
+  taxRate: string | undefined
+  active: boolean | undefined
+}
+
+/**
+ * Inserts or updates every row in ONE statement, keyed by SKU. The SELECT merges each row with
+ * the stored product (left join on SKU), so `excluded` already holds the final values and fields
+ * the caller left out keep what was stored. `xmax = 0` is true only for freshly inserted rows.
+ * SKUs must be unique within `rows` (ON CONFLICT may touch a row only once per statement).
+ */
+export async function upsertProducts(db: Executor, rows: readonly ProductUpsertRow[]) {
+  const { rows: result } = await sql<{ id: number; sku: string; inserted: boolean }>`
+    with input as (
+      select * from unnest(
+        ${rows.map((r) => r.sku)}::text[],
+        ${rows.map((r) => r.barcode !== undefined)}::bool[],
+        ${rows.map((r) => r.barcode ?? null)}::text[],
+        ${rows.map((r) => r.name)}::text[],
+        ${rows.map((r) => r.description ?? null)}::text[],
+        ${rows.map((r) => r.category !== undefined)}::bool[],
+        ${rows.map((r) => r.category ?? null)}::text[],
+        ${rows.map((r) => r.baseUnit)}::text[],
+        ${rows.map((r) => r.price)}::numeric[],
+        ${rows.map((r) => r.taxRate ?? null)}::numeric[],
+        ${rows.map((r) => r.active ?? null)}::bool[]
+      ) as t(sku, set_barcode, barcode, name, description, set_category, category, base_unit, price, tax_rate, active)
+    )
+    insert into product as p (sku, barcode, name, description, category_id, base_unit, price, tax_rate, active)
+    select i.sku,
+      case when i.set_barcode then i.barcode else cur.barcode end,
+      i.name,
+      coalesce(i.description, cur.description, ''),
+      case when i.set_category then c.id else cur.category_id end,
+      i.base_unit,
+      i.price,
+      coalesce(i.tax_rate, cur.tax_rate, 0),
+      coalesce(i.active, cur.active, true)
+    from input i
+    left join product cur on cur.sku = i.sku
+    left join category c on c.name = i.category
+    on conflict on constraint product_sku_unique do update set
+      barcode = excluded.barcode,
+      name = excluded.name,
+      description = excluded.description,
+      category_id = excluded.category_id,
+      base_unit = excluded.base_unit,
+      price = excluded.price,
+      tax_rate = excluded.tax_rate,
+      active = excluded.active,
+      updated_at = now()
+    returning p.id, p.sku, (p.xmax = 0) as inserted`.execute(db)
+  return result
+}
+
+export interface ProductUnitValues {
+  productId: number
+  unit: string
+  factor: string
+  barcode: string | null
+}
+
+/**
+ * Makes `units` the complete set of conversions of each product in `productIds`, in ONE
+ * statement: listed units are upserted, unlisted ones deleted. The insert reads `removed` first so
+ * the delete runs before it, letting a barcode move from a dropped unit to a listed one.
+ */
+export async function replaceProductUnits(
+  db: Executor,
+  productIds: readonly number[],
+  units: readonly ProductUnitValues[],
+): Promise<void> {
+  if (productIds.length === 0) return
+  await sql`
+    with input as (
+      select * from unnest(
+        ${units.map((u) => u.productId)}::bigint[],
+        ${units.map((u) => u.unit)}::text[],
+        ${units.map((u) => u.factor)}::numeric[],
+        ${units.map((u) => u.barcode)}::text[]
+      ) as t(product_id, unit_code, factor, barcode)
+    ),
+    removed as (
+      delete from product_unit pu
+      where pu.product_id = any(${[...productIds]}::bigint[])
+        and not exists (select 1 from input i where i.product_id = pu.product_id and i.unit_code = pu.unit_code)
+      returning 1
+    )
+    insert into product_unit as pu (product_id, unit_code, factor, barcode)
+    select product_id, unit_code, factor, barcode from input
+    where (select count(*) from removed) >= 0
+    on conflict (product_id, unit_code) do update set factor = excluded.factor, barcode = excluded.barcode`.execute(db)
+}
