@@ -6,6 +6,7 @@ import { ConfigError, type Config, loadConfig, renderConfigDoc, renderEnvExample
 import { seedDemoShop } from './demo/seed-demo.ts'
 import { DataDirLockedError } from './infra/db/data-dir-lock.ts'
 import { MigrationError, migrate, migrationStatus } from './infra/db/migrations.ts'
+import { newQueryStats, runWithQueryStats } from './infra/db/query-stats.ts'
 import { AppError } from './infra/errors.ts'
 import { createAccessService, ROLES, type Role } from './modules/access/index.ts'
 
@@ -13,12 +14,15 @@ function config(): Config {
   return loadConfig()
 }
 
+/** Runs a CLI operation against the configured database and reports the statements it sent. */
 async function withDatabase<T>(fn: (db: Awaited<ReturnType<typeof openDatabase>>) => Promise<T>): Promise<T> {
   const db = await openDatabase(config())
+  const stats = newQueryStats()
   try {
-    return await fn(db)
+    return await runWithQueryStats(stats, () => fn(db))
   } finally {
     await db.close()
+    console.error(`(${stats.count} SQL statements, ${stats.durationMs.toFixed(1)} ms in the database)`)
   }
 }
 
