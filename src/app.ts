@@ -7,6 +7,8 @@ import { createHttpServer, type HttpServer } from './infra/http/server.ts'
 import { createAccessService, registerAuthentication } from './modules/access/index.ts'
 import { createCatalogService, registerCatalogRoutes } from './modules/catalog/index.ts'
 import { createInventoryService, registerInventoryRoutes } from './modules/inventory/index.ts'
+import { createReportingService, registerReportingRoutes } from './modules/reporting/index.ts'
+import { createSalesService, registerSalesRoutes } from './modules/sales/index.ts'
 
 /** Opens the configured database: PostgreSQL when BRISK_DATABASE_URL is set, else embedded PGlite. */
 export async function openDatabase(config: Config): Promise<Db> {
@@ -25,7 +27,9 @@ export function createServices(db: Db) {
   const access = createAccessService(db)
   const catalog = createCatalogService(db)
   const inventory = createInventoryService(db)
-  return { access, catalog, inventory }
+  const sales = createSalesService(db)
+  const reporting = createReportingService(db)
+  return { access, catalog, inventory, sales, reporting }
 }
 
 export type Services = ReturnType<typeof createServices>
@@ -57,6 +61,8 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
     registerHealthRoutes(http, db)
     registerCatalogRoutes(http, services.catalog)
     registerInventoryRoutes(http, services.inventory)
+    registerSalesRoutes(http, services.sales)
+    registerReportingRoutes(http, services.reporting)
     return {
       config,
       db,

@@ -5,7 +5,8 @@ import { BENCH_SCENARIOS } from './bench/index.ts'
 import { ConfigError, type Config, loadConfig, renderConfigDoc, renderEnvExample } from './config/config.ts'
 import { seedDemoShop } from './demo/seed-demo.ts'
 import { DataDirLockedError } from './infra/db/data-dir-lock.ts'
-import { MigrationError, migrate, migrationStatus } from './infra/db/migrations.ts'
+import { formatViolations, runLintCommand } from './infra/db/migration-lint/index.ts'
+import { formatMigrationPlan, MigrationError, migrate, migrationStatus, planMigrations } from './infra/db/migrations.ts'
 import { newQueryStats, runWithQueryStats } from './infra/db/query-stats.ts'
 import { AppError } from './infra/errors.ts'
 import { createAccessService, ROLES, type Role } from './modules/access/index.ts'
@@ -83,13 +84,30 @@ program
 const migrateCommand = program
   .command('migrate')
   .description('Apply pending migrations from migrations/ (one transaction per file, under an advisory lock).')
-  .action(async () => {
+  .option('--dry-run', 'show what would run, and what the linter says, without running anything')
+  .option('--unsafe', 'apply files even if the migration linter rejects them')
+  .action(async (options: { dryRun?: boolean; unsafe?: boolean }) => {
     await withDatabase(async (db) => {
+      if (options.dryRun) {
+        console.log(formatMigrationPlan(await planMigrations(db.primary)))
+        return
+      }
       const applied = await migrate(db.primary, {
+        unsafe: options.unsafe ?? false,
+        onLintViolations: (violations) => console.error(formatViolations(violations)),
         onApplied: (name, ms) => console.log(`applied ${name} (${ms.toFixed(0)} ms)`),
       })
       console.log(applied.length === 0 ? 'Nothing to apply: the database is up to date.' : `Applied ${applied.length} migration(s).`)
     })
+  })
+
+migrateCommand
+  .command('lint')
+  .description('Check migrations against the zero-downtime rules (docs/migrations.md); exit 1 on any violation.')
+  .argument('[files...]', 'migration files (default: every file in migrations/)')
+  .option('--json', 'print violations as JSON')
+  .action(async (files: string[], options: { json?: boolean }) => {
+    process.exitCode = await runLintCommand(files, { json: options.json ?? false })
   })
 
 migrateCommand

@@ -1,4 +1,5 @@
+import { invoiceSubmitScenario } from './invoice-submit.ts'
 import type { BenchScenario } from './scenario.ts'
 
 /** Every `brisk bench` scenario; add new ones here. */
-export const BENCH_SCENARIOS: BenchScenario[] = []
+export const BENCH_SCENARIOS: BenchScenario[] = [invoiceSubmitScenario]

@@ -3,6 +3,8 @@ import type { Kysely } from 'kysely'
 import type { AccessTables } from '../../modules/access/access.tables.ts'
 import type { CatalogTables } from '../../modules/catalog/catalog.tables.ts'
 import type { InventoryTables } from '../../modules/inventory/inventory.tables.ts'
+import type { ReportingTables } from '../../modules/reporting/reporting.tables.ts'
+import type { SalesTables } from '../../modules/sales/sales.tables.ts'
 
 export interface MigrationTable {
   name: string
@@ -11,7 +13,7 @@ export interface MigrationTable {
   duration_ms: number
 }
 
-export interface Database extends AccessTables, CatalogTables, InventoryTables {
+export interface Database extends AccessTables, CatalogTables, InventoryTables, SalesTables, ReportingTables {
   brisk_migration: MigrationTable
 }
 

@@ -1,0 +1,60 @@
+import { Type } from 'typebox'
+import { DecimalOutput, Id } from '../../infra/http/schemas.ts'
+
+const DateString = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'A local date, e.g. 2026-01-31' })
+const TimeZone = Type.Optional(
+  Type.String({ minLength: 1, maxLength: 64, description: 'IANA time zone of the dates (default UTC)' }),
+)
+
+export const HourlySalesQuery = Type.Object(
+  { locationId: Id, date: DateString, timeZone: TimeZone },
+  { additionalProperties: false },
+)
+
+export const HourlySales = Type.Object({
+  locationId: Type.Integer(),
+  date: Type.String(),
+  timeZone: Type.String(),
+  hours: Type.Array(
+    Type.Object({
+      hour: Type.String({ format: 'date-time', description: 'Start of the hour' }),
+      invoices: Type.Integer({ description: 'Invoices submitted, minus those cancelled' }),
+      returns: Type.Integer(),
+      netAmount: DecimalOutput,
+      taxAmount: DecimalOutput,
+      totalAmount: DecimalOutput,
+      discountAmount: DecimalOutput,
+    }),
+  ),
+})
+
+export const TopProductsQuery = Type.Object(
+  {
+    locationId: Id,
+    from: DateString,
+    to: Type.Optional(DateString),
+    timeZone: TimeZone,
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 10 })),
+    by: Type.Optional(Type.Union([Type.Literal('total'), Type.Literal('quantity')])),
+  },
+  { additionalProperties: false },
+)
+
+export const TopProducts = Type.Object({
+  locationId: Type.Integer(),
+  from: Type.String(),
+  to: Type.String(),
+  timeZone: Type.String(),
+  by: Type.String(),
+  items: Type.Array(
+    Type.Object({
+      productId: Type.Integer(),
+      sku: Type.String(),
+      name: Type.String(),
+      quantity: DecimalOutput,
+      netAmount: DecimalOutput,
+      taxAmount: DecimalOutput,
+      totalAmount: DecimalOutput,
+    }),
+  ),
+})

@@ -1,0 +1,97 @@
+import type { Db } from '../../infra/db/database.ts'
+import { decimalString, money } from '../../infra/decimal.ts'
+import { invalid } from '../../infra/errors.ts'
+import { type Principal, requireLocation } from '../access/index.ts'
+import * as repo from './reporting.repository.ts'
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/
+
+function checkDate(value: string, field: string): string {
+  if (!DATE.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`))) {
+    throw invalid('REPORTING_INVALID_DATE', `${field} must be a date like 2026-01-31.`, { field })
+  }
+  return value
+}
+
+function checkTimeZone(timeZone: string): string {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone })
+  } catch {
+    throw invalid('REPORTING_INVALID_TIME_ZONE', `Unknown time zone "${timeZone}"; use an IANA name such as Europe/Paris.`)
+  }
+  return timeZone
+}
+
+/** Sales reports read only the rollups (never the invoices), from the reader: replica lag is acceptable. */
+export function createReportingService(db: Db) {
+  return {
+    async salesByHour(principal: Principal, query: { locationId: number; date: string; timeZone?: string | undefined }) {
+      requireLocation(principal, query.locationId)
+      const timeZone = checkTimeZone(query.timeZone ?? 'UTC')
+      const rows = await repo.readHourlySales(db.reader, {
+        locationId: query.locationId,
+        date: checkDate(query.date, 'date'),
+        timeZone,
+      })
+      return {
+        locationId: query.locationId,
+        date: query.date,
+        timeZone,
+        hours: rows.map((r) => ({
+          hour: r.hour.toISOString(),
+          invoices: Number(r.invoices),
+          returns: Number(r.returns),
+          netAmount: money(r.net_amount),
+          taxAmount: money(r.tax_amount),
+          totalAmount: money(r.total_amount),
+          discountAmount: money(r.discount_amount),
+        })),
+      }
+    },
+
+    async topProducts(
+      principal: Principal,
+      query: {
+        locationId: number
+        from: string
+        to?: string | undefined
+        timeZone?: string | undefined
+        limit?: number | undefined
+        by?: 'total' | 'quantity' | undefined
+      },
+    ) {
+      requireLocation(principal, query.locationId)
+      const timeZone = checkTimeZone(query.timeZone ?? 'UTC')
+      const fromDate = checkDate(query.from, 'from')
+      const toDate = checkDate(query.to ?? query.from, 'to')
+      if (toDate < fromDate) throw invalid('REPORTING_INVALID_RANGE', '`to` must not be before `from`.')
+      const by = query.by ?? 'total'
+      const rows = await repo.readTopProducts(db.reader, {
+        locationId: query.locationId,
+        fromDate,
+        toDate,
+        timeZone,
+        limit: query.limit ?? 10,
+        by,
+      })
+      return {
+        locationId: query.locationId,
+        from: fromDate,
+        to: toDate,
+        timeZone,
+        by,
+        items: rows.map((r) => ({
+          productId: r.product_id,
+          sku: r.sku,
+          name: r.name,
+          quantity: decimalString(r.quantity),
+          netAmount: money(r.net_amount),
+          taxAmount: money(r.tax_amount),
+          totalAmount: money(r.total_amount),
+        })),
+      }
+    },
+  }
+}
+
+export type ReportingService = ReturnType<typeof createReportingService>

@@ -1,0 +1,33 @@
+import type { ColumnType } from 'kysely'
+
+type Sum = ColumnType<string, string | undefined, string>
+type Count = ColumnType<number, number | undefined, number>
+
+/** Sales per location, UTC hour and shard (invoice id % SALES_ROLLUP_SHARDS). */
+export interface SalesRollupHourTable {
+  location_id: number
+  bucket: Date
+  shard: number
+  invoices: Count
+  returns: Count
+  net_amount: Sum
+  tax_amount: Sum
+  total_amount: Sum
+  discount_amount: Sum
+}
+
+/** Sales per location, UTC hour and product; quantity in the product's base unit. */
+export interface SalesRollupProductHourTable {
+  location_id: number
+  bucket: Date
+  product_id: number
+  quantity: Sum
+  net_amount: Sum
+  tax_amount: Sum
+  total_amount: Sum
+}
+
+export interface ReportingTables {
+  sales_rollup_hour: SalesRollupHourTable
+  sales_rollup_product_hour: SalesRollupProductHourTable
+}

@@ -1,0 +1,445 @@
+import { type RawBuilder, sql } from 'kysely'
+import type { Executor } from '../../infra/db/database.ts'
+import { type SalesRollupDelta, salesRollupCtes } from '../reporting/index.ts'
+import type { InvoiceStatus, PaymentMethod } from './sales.tables.ts'
+
+/** A line as stored; decimals are exact strings. Read back through JSON, so snake_case keys. */
+export interface InvoiceLineRecord {
+  id: number
+  position: number
+  product_id: number
+  sku: string
+  name: string
+  unit: string
+  quantity: string
+  factor: string
+  base_quantity: string
+  unit_price: string
+  price_overridden: boolean
+  tax_rate: string
+  gross_amount: string
+  discount_percent: string | null
+  discount_amount: string
+  invoice_discount_amount: string
+  net_amount: string
+  tax_amount: string
+  total_amount: string
+  returned_quantity: string
+  returned_net: string
+  returned_tax: string
+}
+
+export interface PaymentRecord {
+  method: PaymentMethod
+  amount: string
+  tendered: string
+  change: string
+  reference: string | null
+  /** a Date when written in this process, an ISO-like string when read back through JSON */
+  created_at: Date | string
+}
+
+export interface InvoiceRecord {
+  id: number
+  location_id: number
+  status: InvoiceStatus
+  note: string | null
+  discount_percent: string | null
+  discount_amount: string
+  subtotal: string
+  line_discount_total: string
+  net_total: string
+  tax_total: string
+  total: string
+  paid_total: string
+  change_due: string
+  returned_total: string
+  line_count: number
+  created_by: number | null
+  created_at: Date
+  updated_at: Date
+  submitted_at: Date | null
+  cancelled_at: Date | null
+  lines: InvoiceLineRecord[]
+  payments: PaymentRecord[]
+}
+
+/** The transaction's clock (now() is fixed for a whole transaction), read with the invoice. */
+export interface LockedInvoiceRecord extends InvoiceRecord {
+  now: Date
+}
+
+// Numerics leave as text inside JSON: JSON numbers would pass through binary floating point.
+const invoiceColumns = sql`
+  i.id, i.location_id, i.status, i.note, i.discount_percent, i.discount_amount, i.subtotal,
+  i.line_discount_total, i.net_total, i.tax_total, i.total, i.paid_total, i.change_due, i.returned_total,
+  i.line_count, i.created_by, i.created_at, i.updated_at, i.submitted_at, i.cancelled_at,
+  coalesce((
+    select json_agg(json_build_object(
+      'id', l.id, 'position', l.position, 'product_id', l.product_id, 'sku', l.sku, 'name', l.name,
+      'unit', l.unit, 'quantity', l.quantity::text, 'factor', l.factor::text,
+      'base_quantity', l.base_quantity::text, 'unit_price', l.unit_price::text,
+      'price_overridden', l.price_overridden, 'tax_rate', l.tax_rate::text,
+      'gross_amount', l.gross_amount::text, 'discount_percent', l.discount_percent::text,
+      'discount_amount', l.discount_amount::text, 'invoice_discount_amount', l.invoice_discount_amount::text,
+      'net_amount', l.net_amount::text, 'tax_amount', l.tax_amount::text, 'total_amount', l.total_amount::text,
+      'returned_quantity', l.returned_quantity::text, 'returned_net', l.returned_net::text,
+      'returned_tax', l.returned_tax::text) order by l.position)
+    from sales_invoice_line l where l.invoice_id = i.id), '[]') as lines,
+  coalesce((
+    select json_agg(json_build_object(
+      'method', p.method, 'amount', p.amount::text, 'tendered', p.tendered::text, 'change', p.change::text,
+      'reference', p.reference, 'created_at', p.created_at) order by p.id)
+    from sales_payment p where p.invoice_id = i.id), '[]') as payments`
+
+/**
+ * Locks the invoice row and reads it with its lines and payments, in one statement. Every writer
+ * of an invoice, its lines or payments takes this lock first, so they serialize per invoice.
+ */
+export async function lockInvoice(db: Executor, id: number): Promise<LockedInvoiceRecord | undefined> {
+  const { rows } = await sql<LockedInvoiceRecord>`
+    select ${invoiceColumns}, now() as now from sales_invoice i where i.id = ${id} for update of i`.execute(db)
+  return rows[0]
+}
+
+export async function findInvoice(db: Executor, id: number): Promise<InvoiceRecord | undefined> {
+  const { rows } = await sql<InvoiceRecord>`select ${invoiceColumns} from sales_invoice i where i.id = ${id}`.execute(db)
+  return rows[0]
+}
+
+export interface InvoiceFilter {
+  locationIds?: readonly number[] | undefined
+  status?: InvoiceStatus | undefined
+  /** created_at >= from */
+  from?: Date | undefined
+  /** created_at < to */
+  to?: Date | undefined
+  after?: number | undefined
+  limit: number
+}
+
+/** A page of invoices with their lines and payments: one statement. */
+export async function listInvoices(db: Executor, filter: InvoiceFilter): Promise<InvoiceRecord[]> {
+  const conditions: RawBuilder<unknown>[] = [sql`true`]
+  if (filter.locationIds) conditions.push(sql`i.location_id = any(${[...filter.locationIds]}::bigint[])`)
+  if (filter.status) conditions.push(sql`i.status = ${filter.status}`)
+  if (filter.from) conditions.push(sql`i.created_at >= ${filter.from}`)
+  if (filter.to) conditions.push(sql`i.created_at < ${filter.to}`)
+  if (filter.after !== undefined) conditions.push(sql`i.id > ${filter.after}`)
+  const { rows } = await sql<InvoiceRecord>`
+    select ${invoiceColumns} from sales_invoice i
+    where ${sql.join(conditions, sql` and `)}
+    order by i.id limit ${filter.limit}`.execute(db)
+  return rows
+}
+
+export type NewLine = Omit<InvoiceLineRecord, 'id' | 'returned_quantity' | 'returned_net' | 'returned_tax'>
+
+export interface NewPayment {
+  method: PaymentMethod
+  amount: string
+  tendered: string
+  change: string
+  reference: string | null
+}
+
+export interface InvoiceTotals {
+  discount_percent: string | null
+  discount_amount: string
+  subtotal: string
+  line_discount_total: string
+  net_total: string
+  tax_total: string
+  total: string
+  line_count: number
+}
+
+function lineArrays(lines: readonly NewLine[]) {
+  const column = <K extends keyof NewLine>(key: K) => lines.map((l) => l[key])
+  return sql`unnest(
+    ${column('position')}::bigint[], ${column('product_id')}::bigint[], ${column('sku')}::text[],
+    ${column('name')}::text[], ${column('unit')}::text[], ${column('quantity')}::numeric[],
+    ${column('factor')}::numeric[], ${column('base_quantity')}::numeric[], ${column('unit_price')}::numeric[],
+    ${column('price_overridden')}::boolean[], ${column('tax_rate')}::numeric[], ${column('gross_amount')}::numeric[],
+    ${column('discount_percent')}::numeric[], ${column('discount_amount')}::numeric[],
+    ${column('invoice_discount_amount')}::numeric[], ${column('net_amount')}::numeric[],
+    ${column('tax_amount')}::numeric[], ${column('total_amount')}::numeric[]
+  ) as t(position, product_id, sku, name, unit, quantity, factor, base_quantity, unit_price, price_overridden,
+    tax_rate, gross_amount, discount_percent, discount_amount, invoice_discount_amount, net_amount, tax_amount,
+    total_amount)`
+}
+
+const lineColumns = sql`position, product_id, sku, name, unit, quantity, factor, base_quantity, unit_price,
+  price_overridden, tax_rate, gross_amount, discount_percent, discount_amount, invoice_discount_amount,
+  net_amount, tax_amount, total_amount`
+
+function paymentArrays(payments: readonly NewPayment[]) {
+  return sql`unnest(
+    ${payments.map((p) => p.method)}::text[], ${payments.map((p) => p.amount)}::numeric[],
+    ${payments.map((p) => p.tendered)}::numeric[], ${payments.map((p) => p.change)}::numeric[],
+    ${payments.map((p) => p.reference)}::text[]
+  ) with ordinality as p(method, amount, tendered, change, reference, n)`
+}
+
+export interface InsertedInvoice {
+  id: number
+  created_at: Date
+  updated_at: Date
+  submitted_at: Date | null
+  lines: { id: number; position: number }[]
+}
+
+/**
+ * Writes an invoice with all its lines and payments (and, for an immediate sale, its rollups) in
+ * one statement. Nothing is written when the location does not exist (the result is undefined).
+ */
+export async function insertInvoice(
+  db: Executor,
+  values: InvoiceTotals & {
+    location_id: number
+    status: InvoiceStatus
+    note: string | null
+    paid_total: string
+    change_due: string
+    created_by: number | null
+    lines: readonly NewLine[]
+    payments: readonly NewPayment[]
+    /** for a sale submitted at once: its rollups, counted now for the new invoice */
+    rollup: Omit<SalesRollupDelta, 'invoiceId' | 'at'> | null
+  },
+): Promise<InsertedInvoice | undefined> {
+  const submitted = values.status === 'submitted'
+  const { rows } = await sql<InsertedInvoice>`
+    with inv as (
+      insert into sales_invoice (location_id, status, note, discount_percent, discount_amount, subtotal,
+        line_discount_total, net_total, tax_total, total, paid_total, change_due, line_count, created_by, submitted_at)
+      select l.id, ${values.status}, ${values.note}, ${values.discount_percent}::numeric, ${values.discount_amount}::numeric,
+        ${values.subtotal}::numeric, ${values.line_discount_total}::numeric, ${values.net_total}::numeric,
+        ${values.tax_total}::numeric, ${values.total}::numeric, ${values.paid_total}::numeric,
+        ${values.change_due}::numeric, ${values.line_count}::bigint, ${values.created_by}::bigint,
+        ${submitted ? sql`now()` : sql`null`}
+      from location l where l.id = ${values.location_id}
+      returning id, created_at, updated_at, submitted_at
+    ), new_lines as (
+      insert into sales_invoice_line (invoice_id, ${lineColumns})
+      select inv.id, t.* from inv cross join ${lineArrays(values.lines)}
+      order by t.position
+      returning id, position
+    ), new_payments as (
+      insert into sales_payment (invoice_id, method, amount, tendered, change, reference)
+      select inv.id, p.method, p.amount, p.tendered, p.change, p.reference
+      from inv cross join ${paymentArrays(values.payments)}
+      order by p.n
+    )${rollupCtes(values.rollup && { ...values.rollup, invoiceId: sql<number>`select id from inv`, at: sql<Date>`now()` })}
+    select inv.id, inv.created_at, inv.updated_at, inv.submitted_at,
+      coalesce((select json_agg(json_build_object('id', id, 'position', position)) from new_lines), '[]') as lines
+    from inv`.execute(db)
+  return rows[0]
+}
+
+/** The lines of a draft after an edit, written in one statement. */
+export interface DraftChanges {
+  invoiceId: number
+  note: string | null
+  totals: InvoiceTotals
+  removeIds: readonly number[]
+  /** existing lines whose values changed */
+  updates: readonly (NewLine & { id: number })[]
+  inserts: readonly NewLine[]
+}
+
+export async function updateDraft(db: Executor, changes: DraftChanges): Promise<{ id: number; position: number }[]> {
+  const { invoiceId, totals, updates } = changes
+  const column = <K extends keyof (NewLine & { id: number })>(key: K) => updates.map((l) => l[key])
+  const { rows } = await sql<{ lines: { id: number; position: number }[] }>`
+    with removed as (
+      delete from sales_invoice_line where invoice_id = ${invoiceId} and id = any(${[...changes.removeIds]}::bigint[])
+    ), changed as (
+      update sales_invoice_line l
+      set quantity = u.quantity, base_quantity = u.base_quantity, unit_price = u.unit_price,
+        price_overridden = u.price_overridden, gross_amount = u.gross_amount, discount_percent = u.discount_percent,
+        discount_amount = u.discount_amount, invoice_discount_amount = u.invoice_discount_amount,
+        net_amount = u.net_amount, tax_amount = u.tax_amount, total_amount = u.total_amount
+      from unnest(
+        ${column('id')}::bigint[], ${column('quantity')}::numeric[], ${column('base_quantity')}::numeric[],
+        ${column('unit_price')}::numeric[], ${column('price_overridden')}::boolean[], ${column('gross_amount')}::numeric[],
+        ${column('discount_percent')}::numeric[], ${column('discount_amount')}::numeric[],
+        ${column('invoice_discount_amount')}::numeric[], ${column('net_amount')}::numeric[],
+        ${column('tax_amount')}::numeric[], ${column('total_amount')}::numeric[]
+      ) as u(id, quantity, base_quantity, unit_price, price_overridden, gross_amount, discount_percent,
+        discount_amount, invoice_discount_amount, net_amount, tax_amount, total_amount)
+      where l.id = u.id and l.invoice_id = ${invoiceId}
+    ), added as (
+      insert into sales_invoice_line (invoice_id, ${lineColumns})
+      select ${invoiceId}::bigint, t.* from ${lineArrays(changes.inserts)}
+      order by t.position
+      returning id, position
+    ), inv as (
+      update sales_invoice
+      set note = ${changes.note}, discount_percent = ${totals.discount_percent}::numeric,
+        discount_amount = ${totals.discount_amount}::numeric, subtotal = ${totals.subtotal}::numeric,
+        line_discount_total = ${totals.line_discount_total}::numeric, net_total = ${totals.net_total}::numeric,
+        tax_total = ${totals.tax_total}::numeric, total = ${totals.total}::numeric,
+        line_count = ${totals.line_count}::bigint, updated_at = now()
+      where id = ${invoiceId}
+    )
+    select coalesce((select json_agg(json_build_object('id', id, 'position', position)) from added), '[]') as lines`.execute(
+    db,
+  )
+  return rows[0]?.lines ?? []
+}
+
+/** The rollup upserts as extra CTEs of a write statement (see reporting's salesRollupCtes). */
+function rollupCtes(rollup: SalesRollupDelta | null) {
+  return rollup ? sql`, ${salesRollupCtes(rollup)}` : sql``
+}
+
+/** The response to store with an idempotency key, in the same statement as the write. */
+export interface IdempotentResponse {
+  id: number
+  response: unknown
+}
+
+function recordResponse(idempotency: IdempotentResponse | null) {
+  if (!idempotency) return sql``
+  return sql`, idem as (
+    update idempotency_key set response = ${JSON.stringify(idempotency.response)}::jsonb where id = ${idempotency.id}
+  )`
+}
+
+/** Adds payments to an invoice and, when `submit`, marks it submitted with its rollups: one statement. */
+export async function updatePayments(
+  db: Executor,
+  values: {
+    invoiceId: number
+    payments: readonly NewPayment[]
+    paidTotal: string
+    changeDue: string
+    submit: boolean
+    idempotency: IdempotentResponse | null
+    rollup: SalesRollupDelta | null
+  },
+): Promise<void> {
+  await sql`
+    with new_payments as (
+      insert into sales_payment (invoice_id, method, amount, tendered, change, reference)
+      select ${values.invoiceId}::bigint, p.method, p.amount, p.tendered, p.change, p.reference
+      from ${paymentArrays(values.payments)}
+      order by p.n
+    )${recordResponse(values.idempotency)}${rollupCtes(values.rollup)}
+    update sales_invoice
+    set paid_total = ${values.paidTotal}::numeric, change_due = ${values.changeDue}::numeric, updated_at = now()
+      ${values.submit ? sql`, status = 'submitted', submitted_at = now()` : sql``}
+    where id = ${values.invoiceId}`.execute(db)
+}
+
+export async function markCancelled(
+  db: Executor,
+  invoiceId: number,
+  idempotency: IdempotentResponse | null,
+  rollup: SalesRollupDelta | null,
+): Promise<void> {
+  await sql`
+    with noop as (select 1)${recordResponse(idempotency)}${rollupCtes(rollup)}
+    update sales_invoice set status = 'cancelled', cancelled_at = now(), updated_at = now()
+    where id = ${invoiceId}`.execute(db)
+}
+
+export interface NewReturnLine {
+  invoice_line_id: number
+  product_id: number
+  quantity: string
+  base_quantity: string
+  net_amount: string
+  tax_amount: string
+  total_amount: string
+}
+
+/**
+ * Records a return, its lines, the returned quantities and amounts on the invoice lines, the
+ * invoice and the rollups: one statement. The stored idempotent response gets the new return's id in SQL.
+ */
+export async function insertReturn(
+  db: Executor,
+  values: {
+    invoiceId: number
+    locationId: number
+    reason: string | null
+    refundMethod: PaymentMethod
+    netAmount: string
+    taxAmount: string
+    totalAmount: string
+    tokenId: number | null
+    lines: readonly NewReturnLine[]
+    idempotency: IdempotentResponse | null
+    rollup: SalesRollupDelta
+  },
+): Promise<{ id: number; created_at: Date }> {
+  const column = <K extends keyof NewReturnLine>(key: K) => values.lines.map((l) => l[key])
+  const idem = values.idempotency
+  const { rows } = await sql<{ id: number; created_at: Date }>`
+    with ret as (
+      insert into sales_return (invoice_id, location_id, reason, refund_method, net_amount, tax_amount, total_amount, token_id)
+      values (${values.invoiceId}, ${values.locationId}, ${values.reason}, ${values.refundMethod},
+        ${values.netAmount}::numeric, ${values.taxAmount}::numeric, ${values.totalAmount}::numeric, ${values.tokenId}::bigint)
+      returning id, created_at
+    ), input as (
+      select * from unnest(
+        ${column('invoice_line_id')}::bigint[], ${column('product_id')}::bigint[], ${column('quantity')}::numeric[],
+        ${column('base_quantity')}::numeric[], ${column('net_amount')}::numeric[], ${column('tax_amount')}::numeric[],
+        ${column('total_amount')}::numeric[]
+      ) as t(invoice_line_id, product_id, quantity, base_quantity, net_amount, tax_amount, total_amount)
+    ), return_lines as (
+      insert into sales_return_line (return_id, invoice_line_id, product_id, quantity, base_quantity, net_amount, tax_amount, total_amount)
+      select ret.id, t.invoice_line_id, t.product_id, t.quantity, t.base_quantity, t.net_amount, t.tax_amount, t.total_amount
+      from ret cross join input t order by t.invoice_line_id
+    ), lines as (
+      update sales_invoice_line l
+      set returned_quantity = l.returned_quantity + t.quantity, returned_net = l.returned_net + t.net_amount,
+        returned_tax = l.returned_tax + t.tax_amount
+      from input t where l.id = t.invoice_line_id and l.invoice_id = ${values.invoiceId}
+    ), inv as (
+      update sales_invoice set returned_total = returned_total + ${values.totalAmount}::numeric, updated_at = now()
+      where id = ${values.invoiceId}
+    )${
+      idem
+        ? sql`, idem as (
+      update idempotency_key
+      set response = jsonb_set(${JSON.stringify(idem.response)}::jsonb, '{return,id}', to_jsonb((select id from ret)))
+      where id = ${idem.id}
+    )`
+        : sql``
+    }${rollupCtes(values.rollup)}
+    select id, created_at from ret`.execute(db)
+  return rows[0]!
+}
+
+/** Claims a key for this request; undefined when someone already holds it (their row is committed). */
+export async function claimIdempotencyKey(
+  db: Executor,
+  values: { scope: string; key: string; operation: string; requestHash: string },
+): Promise<{ id: number } | undefined> {
+  return db
+    .insertInto('idempotency_key')
+    .values({ scope: values.scope, key: values.key, operation: values.operation, request_hash: values.requestHash })
+    .onConflict((oc) => oc.columns(['scope', 'key']).doNothing())
+    .returning('id')
+    .executeTakeFirst()
+}
+
+export function findIdempotencyKey(db: Executor, scope: string, key: string) {
+  return db
+    .selectFrom('idempotency_key')
+    .select(['id', 'operation', 'request_hash', 'response'])
+    .where('scope', '=', scope)
+    .where('key', '=', key)
+    .executeTakeFirst()
+}
+
+export async function recordIdempotentResponse(db: Executor, idempotency: IdempotentResponse): Promise<void> {
+  await db
+    .updateTable('idempotency_key')
+    .set({ response: JSON.stringify(idempotency.response) })
+    .where('id', '=', idempotency.id)
+    .execute()
+}

@@ -1,0 +1,212 @@
+import { Type } from 'typebox'
+import { DECIMAL_PATTERN, DecimalInput, DecimalOutput, Id, Page, PageQuery } from '../../infra/http/schemas.ts'
+
+const decimal = (description: string) => Type.Union([Type.String({ pattern: DECIMAL_PATTERN }), Type.Number()], { description })
+
+const PaymentMethod = Type.Union([Type.Literal('cash'), Type.Literal('card'), Type.Literal('other')])
+const InvoiceStatus = Type.Union([Type.Literal('draft'), Type.Literal('submitted'), Type.Literal('cancelled')])
+const Note = Type.String({ maxLength: 1000 })
+const Percent = Type.Optional(decimal('Discount in percent (0–100)'))
+const Amount = Type.Optional(decimal('Discount as an amount in whole cents'))
+const NullablePercent = Type.Optional(Type.Union([DecimalInput, Type.Null()], { description: 'Percent; null removes it' }))
+const NullableAmount = Type.Optional(Type.Union([DecimalInput, Type.Null()], { description: 'Amount; null removes it' }))
+
+export const IdempotencyHeaders = Type.Object({
+  'idempotency-key': Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 200,
+      description: 'A retry with the same key returns the first response instead of writing again',
+    }),
+  ),
+})
+
+export const LineInput = Type.Object(
+  {
+    productId: Type.Optional(Id),
+    sku: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    unit: Type.Optional(Type.String({ minLength: 1, maxLength: 32, description: "Default: the product's base unit" })),
+    quantity: DecimalInput,
+    unitPrice: Type.Optional(
+      decimal('Price of one unit; only a manager or an admin may set a price other than the catalog price'),
+    ),
+    discountPercent: Percent,
+    discountAmount: Amount,
+  },
+  { additionalProperties: false },
+)
+
+export const PaymentInput = Type.Object(
+  {
+    method: PaymentMethod,
+    amount: decimal('For cash, what the customer handed over: the change is computed'),
+    reference: Type.Optional(Type.String({ maxLength: 200 })),
+  },
+  { additionalProperties: false },
+)
+
+const MAX_LINES = 2000
+
+export const CreateInvoiceBody = Type.Object(
+  {
+    locationId: Id,
+    note: Type.Optional(Note),
+    lines: Type.Optional(Type.Array(LineInput, { maxItems: MAX_LINES })),
+    discountPercent: Percent,
+    discountAmount: Amount,
+    payments: Type.Optional(Type.Array(PaymentInput, { maxItems: 20 })),
+    submit: Type.Optional(
+      Type.Boolean({ description: 'Create, pay and submit in one transaction; refused whole unless paid in full' }),
+    ),
+  },
+  { additionalProperties: false },
+)
+
+export const EditInvoiceBody = Type.Object(
+  {
+    note: Type.Optional(Type.Union([Note, Type.Null()])),
+    discountPercent: NullablePercent,
+    discountAmount: NullableAmount,
+    add: Type.Optional(Type.Array(LineInput, { maxItems: MAX_LINES })),
+    change: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            lineId: Id,
+            quantity: Type.Optional(DecimalInput),
+            unitPrice: Type.Optional(DecimalInput),
+            discountPercent: Percent,
+            discountAmount: Amount,
+          },
+          { additionalProperties: false },
+        ),
+        { maxItems: MAX_LINES },
+      ),
+    ),
+    remove: Type.Optional(Type.Array(Id, { maxItems: MAX_LINES })),
+  },
+  { additionalProperties: false, minProperties: 1 },
+)
+
+export const PayBody = Type.Object(
+  { payments: Type.Array(PaymentInput, { minItems: 1, maxItems: 20 }) },
+  { additionalProperties: false },
+)
+
+export const SubmitBody = Type.Object(
+  { payments: Type.Optional(Type.Array(PaymentInput, { maxItems: 20 })) },
+  { additionalProperties: false },
+)
+
+export const ReturnBody = Type.Object(
+  {
+    lines: Type.Array(Type.Object({ lineId: Id, quantity: DecimalInput }, { additionalProperties: false }), {
+      minItems: 1,
+      maxItems: MAX_LINES,
+    }),
+    reason: Type.Optional(Type.String({ maxLength: 500 })),
+    refundMethod: Type.Optional(PaymentMethod),
+  },
+  { additionalProperties: false },
+)
+
+const Timestamp = Type.String({ format: 'date-time' })
+const NullableTimestamp = Type.Union([Timestamp, Type.Null()])
+
+export const InvoiceLine = Type.Object({
+  id: Type.Integer(),
+  position: Type.Integer(),
+  productId: Type.Integer(),
+  sku: Type.String(),
+  name: Type.String(),
+  unit: Type.String(),
+  quantity: DecimalOutput,
+  factor: DecimalOutput,
+  baseQuantity: DecimalOutput,
+  unitPrice: DecimalOutput,
+  priceOverridden: Type.Boolean(),
+  taxRate: DecimalOutput,
+  grossAmount: DecimalOutput,
+  discountPercent: Type.Union([DecimalOutput, Type.Null()]),
+  discountAmount: DecimalOutput,
+  invoiceDiscountAmount: DecimalOutput,
+  netAmount: DecimalOutput,
+  taxAmount: DecimalOutput,
+  totalAmount: DecimalOutput,
+  returnedQuantity: DecimalOutput,
+  returnedNet: DecimalOutput,
+  returnedTax: DecimalOutput,
+})
+
+export const Payment = Type.Object({
+  method: PaymentMethod,
+  amount: DecimalOutput,
+  tendered: DecimalOutput,
+  change: DecimalOutput,
+  reference: Type.Union([Type.String(), Type.Null()]),
+  createdAt: Timestamp,
+})
+
+export const Invoice = Type.Object({
+  id: Type.Integer(),
+  locationId: Type.Integer(),
+  status: InvoiceStatus,
+  note: Type.Union([Type.String(), Type.Null()]),
+  discountPercent: Type.Union([DecimalOutput, Type.Null()]),
+  discountAmount: DecimalOutput,
+  subtotal: DecimalOutput,
+  lineDiscountTotal: DecimalOutput,
+  netTotal: DecimalOutput,
+  taxTotal: DecimalOutput,
+  total: DecimalOutput,
+  paidTotal: DecimalOutput,
+  changeDue: DecimalOutput,
+  amountDue: DecimalOutput,
+  returnedTotal: DecimalOutput,
+  lineCount: Type.Integer(),
+  createdBy: Type.Union([Type.Integer(), Type.Null()]),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+  submittedAt: NullableTimestamp,
+  cancelledAt: NullableTimestamp,
+  lines: Type.Array(InvoiceLine),
+  payments: Type.Array(Payment),
+})
+
+export const ReturnResponse = Type.Object({
+  return: Type.Object({
+    id: Type.Integer(),
+    invoiceId: Type.Integer(),
+    reason: Type.Union([Type.String(), Type.Null()]),
+    refundMethod: PaymentMethod,
+    netAmount: DecimalOutput,
+    taxAmount: DecimalOutput,
+    totalAmount: DecimalOutput,
+    createdAt: Timestamp,
+    lines: Type.Array(
+      Type.Object({
+        lineId: Type.Integer(),
+        productId: Type.Integer(),
+        quantity: DecimalOutput,
+        baseQuantity: DecimalOutput,
+        netAmount: DecimalOutput,
+        taxAmount: DecimalOutput,
+        totalAmount: DecimalOutput,
+      }),
+    ),
+  }),
+  invoice: Invoice,
+})
+
+export const ListInvoicesQuery = Type.Object(
+  {
+    ...PageQuery,
+    locationId: Type.Optional(Id),
+    status: Type.Optional(InvoiceStatus),
+    from: Type.Optional(Type.String({ description: 'Created at or after this date or timestamp (ISO 8601)' })),
+    to: Type.Optional(Type.String({ description: 'Created before this date or timestamp (ISO 8601)' })),
+  },
+  { additionalProperties: false },
+)
+
+export const InvoicePage = Page(Invoice)
