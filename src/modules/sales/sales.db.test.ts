@@ -124,7 +124,9 @@ describeEachDatabase('sales', (ctx) => {
         }),
       )
       record('return', ret.count)
-      const b = await submitted(principal, location.id, ids)
+      const sale = await countQueries(() => submitted(principal, location.id, ids))
+      record('checkout', sale.count)
+      const b = sale.result
       const cancel = await countQueries(() => sales().cancelInvoice(principal, b.id))
       record('cancel', cancel.count)
       const checkout = await countQueries(() =>
@@ -155,6 +157,7 @@ describeEachDatabase('sales', (ctx) => {
       submit: 5,
       return: 5,
       cancel: 5,
+      checkout: 5,
       'checkout with key': 7,
       'submit with key': 6,
       list: 1,

@@ -100,7 +100,7 @@ export function registerSalesRoutes(app: HttpServer, sales: SalesService): void 
     {
       schema: {
         tags,
-        description: `Submit a draft that is paid in full (payments may come with it): stock, ledger and rollups in one transaction of 6 statements. 409 names every line short of stock. ${idempotent}`,
+        description: `Submit a draft that is paid in full (payments may come with it): stock, ledger and rollups in one transaction of 5 statements. 409 names every line short of stock. ${idempotent}`,
         params: IdParams,
         headers: IdempotencyHeaders,
         body: SubmitBody,

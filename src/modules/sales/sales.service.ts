@@ -269,7 +269,7 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value) ?? 'null'
 }
 
-function money2(value: DecimalValue, field: string): Big {
+function centsAmount(value: DecimalValue, field: string): Big {
   const amount = parseDecimal(value, field)
   if (amount.lt(0) || !amount.eq(roundMoney(amount))) {
     throw invalid('SALES_INVALID_AMOUNT', `${field} must be a non-negative number of whole cents.`, { field })
@@ -293,7 +293,7 @@ function discountOf(
     throw invalid('SALES_DISCOUNT_AMBIGUOUS', `${field}: give discountPercent or discountAmount, not both.`, { field })
   }
   if (hasPercent) return { percent: percent(input.discountPercent!, `${field}.discountPercent`), amount: ZERO }
-  if (hasAmount) return { percent: null, amount: money2(input.discountAmount!, `${field}.discountAmount`) }
+  if (hasAmount) return { percent: null, amount: centsAmount(input.discountAmount!, `${field}.discountAmount`) }
   return undefined
 }
 
@@ -627,8 +627,9 @@ export function createSalesService(db: Db) {
 
   return {
     /**
-     * Creates a draft (2 statements), or with `submit` creates, pays and submits it in one
-     * transaction: resolve, insert invoice+lines+payments, stock+ledger, rollups.
+     * Creates a draft (2 statements: products, then invoice+lines+payments), or with `submit`
+     * creates, pays and submits it in one transaction of 5: BEGIN, products, invoice+lines+
+     * payments+rollups, stock+ledger, COMMIT (+2 with an idempotency key: claim, stored response).
      */
     async createInvoice(principal: Principal, input: CreateInvoiceInput, options: WriteOptions = {}): Promise<Replayable<Invoice>> {
       requireLocation(principal, input.locationId)
@@ -797,7 +798,7 @@ export function createSalesService(db: Db) {
           ...record,
           ...totals,
           note,
-          updated_at: (record as repo.LockedInvoiceRecord).now,
+          updated_at: record.now,
           lines: rows.map((row, i) => {
             const lineId = lines[i]!.id ?? idByPosition.get(row.position)!
             return storedLine(row, lineId, byId.get(lineId))
@@ -837,8 +838,8 @@ export function createSalesService(db: Db) {
     },
 
     /**
-     * Submits a draft, taking any last payments: BEGIN, lock, invoice+payments, stock+ledger,
-     * rollups, COMMIT — 6 statements whatever the number of lines (7 with an idempotency key).
+     * Submits a draft, taking any last payments: BEGIN, lock, invoice+payments+rollups,
+     * stock+ledger, COMMIT — 5 statements whatever the number of lines (6 with an idempotency key).
      */
     async submitInvoice(
       principal: Principal,
@@ -870,7 +871,7 @@ export function createSalesService(db: Db) {
 
     /**
      * Cancels a draft, or a submitted invoice without returns (managers and admins): the stock
-     * comes back and the sale leaves the rollups of the hour it was made in. 6 statements.
+     * comes back and the sale leaves the rollups of the hour it was made in. 5 statements.
      */
     async cancelInvoice(principal: Principal, id: number, options: WriteOptions = {}): Promise<Replayable<Invoice>> {
       return write(principal, options, `cancel invoice ${id}`, {}, true, async (trx, claimId) => {
@@ -902,7 +903,7 @@ export function createSalesService(db: Db) {
 
     /**
      * Returns part of a submitted invoice (never more than was sold, per line): stock and ledger
-     * restored, refund recorded, rollups of the current hour reduced. 6 statements.
+     * restored, refund recorded, rollups of the current hour reduced. 5 statements.
      */
     async returnItems(
       principal: Principal,
