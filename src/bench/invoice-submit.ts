@@ -114,7 +114,7 @@ async function openBenchDatabase(config: Config, clients: number): Promise<Db> {
   if (config.databaseUrl) {
     return connectPostgres({
       url: config.databaseUrl,
-      poolSize: Math.max(config.poolSize, 2 * clients + 2),
+      poolSize: Math.max(config.poolSize, clients + 2),
       statementTimeoutMs: config.statementTimeoutMs,
     })
   }
@@ -609,6 +609,7 @@ async function run(config: Config, raw: Record<string, string | boolean | undefi
       ),
     )
     console.log('')
+    if (db.kind === 'pglite') console.log('Node CPU includes the embedded database, which runs in this process.')
     if (ratios.briskToFloorP50 !== null) {
       console.log(
         `brisk / floor: p50 ${ratios.briskToFloorP50}×, throughput ${Math.round((ratios.briskToFloorThroughput ?? 0) * 100)} % of the floor`,

@@ -34,13 +34,15 @@ export interface SalesRollupDelta {
 }
 
 /**
- * The rollup upserts as two CTEs (`sales_rollup_products`, `sales_rollup_location`), so a sale,
+ * The rollup upserts as two CTEs (`sales_rollup_products`, `sales_rollup_location`), applied only
+ * `when` the given condition holds (if any), so a sale,
  * cancel or return applies them inside its own write statement instead of a statement of their
  * own. Product keys are upserted in product order, then the invoice's shard row; callers write the
  * rollups before moving stock (sorted too). So every sales transaction takes these row locks in
  * one global order — rollup product rows, shard row, stock rows — and no deadlock can form.
  */
-export function salesRollupCtes(delta: SalesRollupDelta): RawBuilder<unknown> {
+export function salesRollupCtes(delta: SalesRollupDelta, options: { when?: RawBuilder<boolean> } = {}): RawBuilder<unknown> {
+  const when = options.when ? sql`where ${options.when}` : sql``
   const products = [...delta.products].sort((a, b) => a.productId - b.productId)
   const column = <K extends keyof ProductRollupDelta>(key: K) => products.map((p) => p[key])
   const at = delta.at instanceof Date ? sql`${delta.at}::timestamptz` : delta.at
@@ -56,6 +58,7 @@ export function salesRollupCtes(delta: SalesRollupDelta): RawBuilder<unknown> {
       from unnest(${column('productId')}::bigint[], ${column('quantity')}::numeric[], ${column('netAmount')}::numeric[],
         ${column('taxAmount')}::numeric[], ${column('totalAmount')}::numeric[])
         as t(product_id, quantity, net_amount, tax_amount, total_amount)
+      ${when}
       order by t.product_id
       on conflict (location_id, bucket, product_id) do update
         set quantity = r.quantity + excluded.quantity, net_amount = r.net_amount + excluded.net_amount,
@@ -69,6 +72,7 @@ export function salesRollupCtes(delta: SalesRollupDelta): RawBuilder<unknown> {
         ${delta.discountAmount}::numeric
       -- reading the product upserts makes them finish first: the lock order is the same in every statement
       from (select count(*) from sales_rollup_products) as products_first
+      ${when}
       on conflict (location_id, bucket, shard) do update
         set invoices = r.invoices + excluded.invoices, returns = r.returns + excluded.returns,
           net_amount = r.net_amount + excluded.net_amount, tax_amount = r.tax_amount + excluded.tax_amount,

@@ -178,6 +178,43 @@ describeEachDatabase('sales', (ctx) => {
     )
   })
 
+  test('products sold before skip the catalog lookup; a changed catalog is never sold from the cache', async () => {
+    const { location, products, principal } = await shop(ctx.db, 500)
+    const service = createSalesService(ctx.db)
+    const sell = (ids: number[]) =>
+      service.createInvoice(principal, {
+        locationId: location.id,
+        lines: ids.map((productId) => ({ productId, quantity: 1 })),
+        payments: [{ method: 'cash', amount: '100000' }],
+        submit: true,
+      })
+    for (const size of [5, 51, 500]) {
+      const ids = products.slice(500 - size).map((p) => p.id)
+      assert.equal((await countQueries(() => sell(ids))).count, 5, `first sale of ${size} lines`)
+      assert.equal((await countQueries(() => sell(ids))).count, 4, `second sale of ${size} lines`)
+    }
+    const [first, second] = products.slice(499 - 1)
+    await ctx.db.primary.updateTable('product').set({ price: '9.99', name: 'Renamed' }).where('id', '=', first!.id).execute()
+    const stale = await countQueries(() => sell([first!.id, second!.id]))
+    // BEGIN, the refused insert, the lookup, the insert, stock, COMMIT
+    assert.equal(stale.count, 6)
+    assert.equal(stale.result.body.lines[0]!.unitPrice, '9.99')
+    assert.equal(stale.result.body.lines[0]!.name, 'Renamed')
+    const again = await countQueries(() => sell([first!.id]))
+    assert.equal(again.count, 4)
+    assert.equal(again.result.body.lines[0]!.unitPrice, '9.99')
+    await ctx.db.primary.updateTable('product').set({ active: false }).where('id', '=', second!.id).execute()
+    await rejects(sell([second!.id]), 'SALES_PRODUCT_INACTIVE')
+    await ctx.db.primary.updateTable('product').set({ active: true }).where('id', '=', second!.id).execute()
+    assert.equal((await sell([second!.id])).body.status, 'submitted')
+    // a refused stale attempt wrote nothing: every invoice has its lines and every line its stock move
+    const { rows } = await sql<{ invoices: number; lines: number; moves: number }>`
+      select (select count(*) from sales_invoice)::int as invoices, (select count(*) from sales_invoice_line)::int as lines,
+        (select count(*) from stock_ledger where reason = 'sale')::int as moves`.execute(ctx.db.primary)
+    assert.equal(rows[0]!.lines, rows[0]!.moves)
+    assert.equal(rows[0]!.invoices, 9)
+  })
+
   test('50 concurrent submits of 1 unit competing for 10: exactly 10 succeed, stock ends at 0', async () => {
     const location = await createLocation(ctx.db)
     const product = await createProduct(ctx.db, { price: '3.00' })

@@ -189,9 +189,19 @@ export interface InsertedInvoice {
   lines: { id: number; position: number }[]
 }
 
+/** Catalog values a line was priced with, when they came from the cache and must be re-checked. */
+export interface CatalogCheck {
+  position: number
+  /** price of one base unit */
+  price: string
+}
+
 /**
  * Writes an invoice with all its lines and payments (and, for an immediate sale, its rollups) in
- * one statement. Nothing is written when the location does not exist (the result is undefined).
+ * one statement. With `catalog`, the product values the lines were priced with (sku, name, unit
+ * factor, tax rate, and the given base prices) are compared with the catalog first, and nothing
+ * is written if any differs: the result is then 'stale'. It is undefined when the location does
+ * not exist.
  */
 export async function insertInvoice(
   db: Executor,
@@ -206,11 +216,26 @@ export async function insertInvoice(
     payments: readonly NewPayment[]
     /** for a sale submitted at once: its rollups, counted now for the new invoice */
     rollup: Omit<SalesRollupDelta, 'invoiceId' | 'at'> | null
+    /** the catalog prices of lines priced from cached values, to check before writing */
+    catalog: readonly CatalogCheck[] | null
   },
-): Promise<InsertedInvoice | undefined> {
+): Promise<InsertedInvoice | 'stale' | undefined> {
   const submitted = values.status === 'submitted'
-  const { rows } = await sql<InsertedInvoice>`
-    with inv as (
+  const check = values.catalog
+  const { rows } = await sql<InsertedInvoice & { stale: number }>`
+    with input as (
+      select * from ${lineArrays(values.lines)}
+    ), stale as (
+      select t.position
+      from input t
+      join unnest(${check ? check.map((c) => c.position) : []}::bigint[], ${check ? check.map((c) => c.price) : []}::numeric[])
+        as c(position, price) on c.position = t.position
+      left join product p on p.id = t.product_id
+      left join product_unit pu on pu.product_id = t.product_id and pu.unit_code = t.unit
+      where p.id is null or not p.active or p.sku <> t.sku or p.name <> t.name or p.price <> c.price
+        or p.tax_rate <> t.tax_rate
+        or (case when t.unit = p.base_unit then t.factor <> 1 else pu.factor is distinct from t.factor end)
+    ), inv as (
       insert into sales_invoice (location_id, status, note, discount_percent, discount_amount, subtotal,
         line_discount_total, net_total, tax_total, total, paid_total, change_due, line_count, created_by, submitted_at)
       select l.id, ${values.status}, ${values.note}, ${values.discount_percent}::numeric, ${values.discount_amount}::numeric,
@@ -218,11 +243,11 @@ export async function insertInvoice(
         ${values.tax_total}::numeric, ${values.total}::numeric, ${values.paid_total}::numeric,
         ${values.change_due}::numeric, ${values.line_count}::bigint, ${values.created_by}::bigint,
         ${submitted ? sql`now()` : sql`null`}
-      from location l where l.id = ${values.location_id}
+      from location l where l.id = ${values.location_id} and not exists (select 1 from stale)
       returning id, created_at, updated_at, submitted_at
     ), new_lines as (
       insert into sales_invoice_line (invoice_id, ${lineColumns})
-      select inv.id, t.* from inv cross join ${lineArrays(values.lines)}
+      select inv.id, t.* from inv cross join input t
       order by t.position
       returning id, position
     ), new_payments as (
@@ -230,11 +255,17 @@ export async function insertInvoice(
       select inv.id, p.method, p.amount, p.tendered, p.change, p.reference
       from inv cross join ${paymentArrays(values.payments)}
       order by p.n
-    )${rollupCtes(values.rollup && { ...values.rollup, invoiceId: sql<number>`select id from inv`, at: sql<Date>`now()` })}
-    select inv.id, inv.created_at, inv.updated_at, inv.submitted_at,
+    )${rollupCtes(
+      values.rollup && { ...values.rollup, invoiceId: sql<number>`select id from inv`, at: sql<Date>`now()` },
+      sql<boolean>`exists (select 1 from inv)`,
+    )}
+    select (select count(*) from stale)::integer as stale, inv.id, inv.created_at, inv.updated_at, inv.submitted_at,
       coalesce((select json_agg(json_build_object('id', id, 'position', position)) from new_lines), '[]') as lines
-    from inv`.execute(db)
-  return rows[0]
+    from (select 1) as one left join inv on true`.execute(db)
+  const row = rows[0]
+  if (!row || row.stale > 0) return row ? 'stale' : undefined
+  if (row.id === null) return undefined
+  return { id: row.id, created_at: row.created_at, updated_at: row.updated_at, submitted_at: row.submitted_at, lines: row.lines }
 }
 
 /** The lines of a draft after an edit, written in one statement. */
@@ -290,8 +321,8 @@ export async function updateDraft(db: Executor, changes: DraftChanges): Promise<
 }
 
 /** The rollup upserts as extra CTEs of a write statement (see reporting's salesRollupCtes). */
-function rollupCtes(rollup: SalesRollupDelta | null) {
-  return rollup ? sql`, ${salesRollupCtes(rollup)}` : sql``
+function rollupCtes(rollup: SalesRollupDelta | null, when?: RawBuilder<boolean>) {
+  return rollup ? sql`, ${salesRollupCtes(rollup, when ? { when } : {})}` : sql``
 }
 
 /** The response to store with an idempotency key, in the same statement as the write. */

@@ -15,6 +15,7 @@ import {
   roundMoney,
   type TenderInput,
 } from './sales.pricing.ts'
+import { CatalogCache } from './sales.catalog-cache.ts'
 import * as repo from './sales.repository.ts'
 import type { InvoiceLineRecord, InvoiceRecord, NewLine, PaymentRecord } from './sales.repository.ts'
 import type { InvoiceStatus, PaymentMethod } from './sales.tables.ts'
@@ -524,6 +525,7 @@ function invoiceRollup(
 }
 
 export function createSalesService(db: Db) {
+  const catalogCache = new CatalogCache()
   /**
    * Runs a write, in a transaction when it needs one or when it carries an idempotency key. The
    * key is claimed first (unique per caller; a concurrent duplicate waits on the claim until the
@@ -627,9 +629,11 @@ export function createSalesService(db: Db) {
 
   return {
     /**
-     * Creates a draft (2 statements: products, then invoice+lines+payments), or with `submit`
-     * creates, pays and submits it in one transaction of 5: BEGIN, products, invoice+lines+
-     * payments+rollups, stock+ledger, COMMIT (+2 with an idempotency key: claim, stored response).
+     * Creates a draft — products, then invoice+lines+payments: 2 statements, 1 when the products
+     * are in the catalog cache — or with `submit` creates, pays and submits it in one transaction:
+     * BEGIN, [products], invoice+lines+payments+rollups, stock+ledger, COMMIT: 5, or 4 from the
+     * cache (+2 with an idempotency key: the claim and the stored response; +2 when the cache
+     * turns out stale: the refused insert and the lookup).
      */
     async createInvoice(principal: Principal, input: CreateInvoiceInput, options: WriteOptions = {}): Promise<Replayable<Invoice>> {
       requireLocation(principal, input.locationId)
@@ -643,41 +647,51 @@ export function createSalesService(db: Db) {
       const submit = input.submit ?? false
       if (submit && lineInputs.length === 0) throw invalid('SALES_INVOICE_EMPTY', 'An invoice needs at least one line.')
 
-      // On PostgreSQL a sale without a key looks its products up on another connection while BEGIN
-      // goes out: one round trip less. With a key the lookup must wait for the claim (a replay
-      // returns the first response whatever the catalog says now); PGlite has one connection.
-      const early =
-        submit && options.idempotencyKey === undefined && db.kind === 'postgres' && lineInputs.length > 0
-          ? resolveLines(db.primary, lineInputs)
-          : undefined
-      early?.catch(() => {})
       return write(principal, options, 'create invoice', input, submit, async (executor, claimId) => {
-        const resolved = early ? await early : lineInputs.length > 0 ? await resolveLines(executor, lineInputs) : []
-        const lines = newWorkingLines(principal, lineInputs, resolved, 0, 'lines')
-        const { priced, rows } = price(lines, invoiceDiscount)
-        const { applied, paid, change } = applyTenders(priced.total, tenders)
-        if (submit && paid.lt(priced.total)) throw notPaid(priced.total, paid)
-        const totals = totalsOf(priced, invoiceDiscount, rows.length)
-        const payments = applied.map((a) => ({
-          method: a.method,
-          amount: money(a.amount),
-          tendered: money(a.tendered),
-          change: money(a.change),
-          reference: a.reference,
-        }))
-        const inserted = await repo.insertInvoice(executor, {
-          ...totals,
-          location_id: input.locationId,
-          status: submit ? 'submitted' : 'draft',
-          note: input.note ?? null,
-          paid_total: money(paid),
-          change_due: money(change),
-          created_by: principal.tokenId,
-          lines: rows,
-          payments,
-          rollup: submit ? invoiceRollup(input.locationId, totals, rows, 1) : null,
-        })
-        if (!inserted) throw notFound('SALES_UNKNOWN_LOCATION', `No location ${input.locationId}.`)
+        /** Prices the lines from `resolved` and writes the invoice; 'stale' if cached values were out of date. */
+        const attempt = async (resolved: ResolvedLine[], fromCache: boolean) => {
+          const lines = newWorkingLines(principal, lineInputs, resolved, 0, 'lines')
+          const { priced, rows } = price(lines, invoiceDiscount)
+          const { applied, paid, change } = applyTenders(priced.total, tenders)
+          if (submit && paid.lt(priced.total)) throw notPaid(priced.total, paid)
+          const totals = totalsOf(priced, invoiceDiscount, rows.length)
+          const payments = applied.map((a) => ({
+            method: a.method,
+            amount: money(a.amount),
+            tendered: money(a.tendered),
+            change: money(a.change),
+            reference: a.reference,
+          }))
+          const inserted = await repo.insertInvoice(executor, {
+            ...totals,
+            location_id: input.locationId,
+            status: submit ? 'submitted' : 'draft',
+            note: input.note ?? null,
+            paid_total: money(paid),
+            change_due: money(change),
+            created_by: principal.tokenId,
+            lines: rows,
+            payments,
+            rollup: submit ? invoiceRollup(input.locationId, totals, rows, 1) : null,
+            catalog: fromCache ? resolved.map((r) => ({ position: r.index, price: r.price })) : null,
+          })
+          return { inserted, totals, rows, payments, paid, change }
+        }
+        const fresh = async () => {
+          const resolved = lineInputs.length > 0 ? await resolveLines(executor, lineInputs) : []
+          catalogCache.remember(lineInputs, resolved)
+          return attempt(resolved, false)
+        }
+        // Products sold before come from the cache; the insert re-checks them and, if the catalog
+        // changed since, writes nothing: then they are looked up afresh and the insert runs again.
+        const cached = lineInputs.length > 0 ? catalogCache.lookup(lineInputs) : undefined
+        let outcome = cached ? await attempt(cached, true) : await fresh()
+        if (outcome.inserted === 'stale') {
+          catalogCache.forget(lineInputs)
+          outcome = await fresh()
+        }
+        const { inserted, totals, rows, payments, paid, change } = outcome
+        if (!inserted || inserted === 'stale') throw notFound('SALES_UNKNOWN_LOCATION', `No location ${input.locationId}.`)
         const idByPosition = new Map(inserted.lines.map((l) => [l.position, l.id]))
         const record: InvoiceRecord = {
           ...totals,
@@ -729,6 +743,7 @@ export function createSalesService(db: Db) {
 
       return write(principal, options, `edit invoice ${id}`, input, true, async (trx, claimId) => {
         const resolved = add.length > 0 ? await resolveLines(trx, add) : []
+        catalogCache.remember(add, resolved)
         const record = await lockForWrite(trx, principal, id)
         requireDraft(record)
         const byId = new Map(record.lines.map((l) => [l.id, l]))
