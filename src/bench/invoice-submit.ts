@@ -75,6 +75,8 @@ export interface VariantResult {
   p99Ms: number
   submitsPerSecond: number
   statementsPerSubmit: number
+  /** time spent waiting for the database per submit (sending, running, receiving) */
+  dbMsPerSubmit: number
   errors: number
   /** CPU time of this Node process per submit (client, service and driver; with --http the server too) */
   nodeCpuMsPerSubmit: number
@@ -329,7 +331,8 @@ async function naiveSubmit(db: Db, locationId: number, template: Template): Prom
 /** Every write of the sale in one statement, values computed beforehand: nothing left to save. */
 async function floorSubmit(db: Db, locationId: number, t: Template): Promise<void> {
   const col = <K extends keyof Template['rows'][number]>(key: K) => t.rows.map((r) => r[key])
-  await sql`
+  // prepared like Brisk's own hot statements, so both are compared on the same footing
+  await sql`/* prepared */
     with inv as (
       insert into sales_invoice (location_id, status, subtotal, net_total, tax_total, total, paid_total, change_due,
         line_count, submitted_at)
@@ -408,10 +411,16 @@ async function stockDrift(db: Db, locationId: number): Promise<number> {
   return Number(rows[0]?.drift ?? 0)
 }
 
+interface Sent {
+  statements: number
+  dbMs: number
+}
+
 /** Runs `op` from `clients` concurrent loops for `ms`; `op` resolves to the statements it sent. */
-async function drive(op: (template: Template) => Promise<number>, templates: Template[], clients: number, ms: number) {
+async function drive(op: (template: Template) => Promise<Sent>, templates: Template[], clients: number, ms: number) {
   const latencies: number[] = []
   let statements = 0
+  let dbMs = 0
   let errors = 0
   let firstError: unknown
   let next = 0
@@ -427,7 +436,8 @@ async function drive(op: (template: Template) => Promise<number>, templates: Tem
           // not `statements += await op()`: that reads `statements` before the await and loses updates
           const sent = await op(template)
           latencies.push(performance.now() - t0)
-          statements += sent
+          statements += sent.statements
+          dbMs += sent.dbMs
         } catch (error) {
           errors += 1
           firstError ??= error
@@ -437,14 +447,14 @@ async function drive(op: (template: Template) => Promise<number>, templates: Tem
   )
   const elapsed = performance.now() - start
   const used = process.cpuUsage(cpu)
-  return { latencies, statements, errors, elapsed, firstError, cpuMs: (used.user + used.system) / 1000 }
+  return { latencies, statements, dbMs, errors, elapsed, firstError, cpuMs: (used.user + used.system) / 1000 }
 }
 
 function counted(fn: (template: Template) => Promise<unknown>) {
   return async (template: Template) => {
     const stats = newQueryStats()
     await runWithQueryStats(stats, () => fn(template))
-    return stats.count
+    return { statements: stats.count, dbMs: stats.durationMs }
   }
 }
 
@@ -465,7 +475,7 @@ async function run(config: Config, raw: Record<string, string | boolean | undefi
     const invoiceLines = (t: Template) => t.lines.map((l) => ({ productId: l.product.id, quantity: l.quantity }))
     const cash = [{ method: 'cash' as const, amount: CASH_TENDERED }]
 
-    let brisk: (t: Template) => Promise<number>
+    let brisk: (t: Template) => Promise<Sent>
     if (options.http) {
       app = await buildApp({ ...config, logLevel: 'silent' }, { db, migrate: false })
       const { token } = await createAccessService(db).createToken({ name: 'bench', role: 'admin' })
@@ -478,16 +488,16 @@ async function run(config: Config, raw: Record<string, string | boolean | undefi
         })
         const text = await response.text()
         if (!response.ok) throw new Error(`${response.status} ${text.slice(0, 300)}`)
-        const timing = /db;desc="(\d+) statements"/.exec(response.headers.get('server-timing') ?? '')
-        return { json: JSON.parse(text) as { id: number }, statements: Number(timing?.[1] ?? 0) }
+        const timing = /db;desc="(\d+) statements";dur=([\d.]+)/.exec(response.headers.get('server-timing') ?? '')
+        return { json: JSON.parse(text) as { id: number }, statements: Number(timing?.[1] ?? 0), dbMs: Number(timing?.[2] ?? 0) }
       }
       brisk = async (t) => {
         if (options.flow === 'checkout') {
-          return (await post('/api/sales/invoices', { locationId, lines: invoiceLines(t), payments: cash, submit: true })).statements
+          return post('/api/sales/invoices', { locationId, lines: invoiceLines(t), payments: cash, submit: true })
         }
         const draft = await post('/api/sales/invoices', { locationId, lines: invoiceLines(t) })
         const done = await post(`/api/sales/invoices/${draft.json.id}/submit`, { payments: cash })
-        return draft.statements + done.statements
+        return { statements: draft.statements + done.statements, dbMs: draft.dbMs + done.dbMs }
       }
     } else {
       brisk = counted(async (t) => {
@@ -498,7 +508,7 @@ async function run(config: Config, raw: Record<string, string | boolean | undefi
         return sales.submitInvoice(SYSTEM_PRINCIPAL, draft.body.id, { payments: cash })
       })
     }
-    const ops: Record<Variant, (t: Template) => Promise<number>> = {
+    const ops: Record<Variant, (t: Template) => Promise<Sent>> = {
       brisk,
       naive: counted((t) => naiveSubmit(db, locationId, t)),
       floor: counted((t) => floorSubmit(db, locationId, t)),
@@ -511,7 +521,7 @@ async function run(config: Config, raw: Record<string, string | boolean | undefi
     const totals = new Map(
       options.variants.map((v) => [
         v,
-        { latencies: [] as number[], statements: 0, errors: 0, elapsed: 0, cpuMs: 0, drift: 0, firstError: undefined as unknown },
+        { latencies: [] as number[], statements: 0, dbMs: 0, errors: 0, elapsed: 0, cpuMs: 0, drift: 0, firstError: undefined as unknown },
       ]),
     )
     log(
@@ -530,6 +540,7 @@ async function run(config: Config, raw: Record<string, string | boolean | undefi
         const total = totals.get(variant)!
         total.latencies.push(...outcome.latencies)
         total.statements += outcome.statements
+        total.dbMs += outcome.dbMs
         total.errors += outcome.errors
         total.elapsed += outcome.elapsed
         total.cpuMs += outcome.cpuMs
@@ -551,6 +562,7 @@ async function run(config: Config, raw: Record<string, string | boolean | undefi
         p99Ms: round(percentile(sorted, 99)),
         submitsPerSecond: round(submits / (total.elapsed / 1000), 1),
         statementsPerSubmit: submits === 0 ? 0 : round(total.statements / submits, 1),
+        dbMsPerSubmit: submits === 0 ? 0 : round(total.dbMs / submits),
         errors: total.errors,
         nodeCpuMsPerSubmit: submits === 0 ? 0 : round(total.cpuMs / submits),
         stockDrift: round(total.drift, 6),
@@ -590,7 +602,7 @@ async function run(config: Config, raw: Record<string, string | boolean | undefi
     )
     console.log(
       renderTable(
-        ['variant', 'submits', 'p50 ms', 'p95 ms', 'p99 ms', 'submits/s', 'SQL/submit', 'Node CPU ms', 'errors', 'stock drift'],
+        ['variant', 'submits', 'p50 ms', 'p95 ms', 'p99 ms', 'submits/s', 'SQL/submit', 'DB ms', 'Node CPU ms', 'errors', 'stock drift'],
         options.variants.map((v) => {
           const r = results[v]!
           return [
@@ -601,6 +613,7 @@ async function run(config: Config, raw: Record<string, string | boolean | undefi
             r.p99Ms.toFixed(2),
             r.submitsPerSecond.toFixed(1),
             r.statementsPerSubmit,
+            r.dbMsPerSubmit.toFixed(2),
             r.nodeCpuMsPerSubmit.toFixed(2),
             r.errors,
             r.stockDrift,
@@ -609,7 +622,8 @@ async function run(config: Config, raw: Record<string, string | boolean | undefi
       ),
     )
     console.log('')
-    if (db.kind === 'pglite') console.log('Node CPU includes the embedded database, which runs in this process.')
+    console.log("DB ms: time awaiting the database per submit. Node CPU: this process's CPU per submit.")
+    if (db.kind === 'pglite') console.log('With PGlite the database runs in this process: its work counts in both.')
     if (ratios.briskToFloorP50 !== null) {
       console.log(
         `brisk / floor: p50 ${ratios.briskToFloorP50}×, throughput ${Math.round((ratios.briskToFloorThroughput ?? 0) * 100)} % of the floor`,

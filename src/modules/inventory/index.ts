@@ -1,4 +1,11 @@
 export type { LocationRow, StockReason } from './inventory.tables.ts'
+export {
+  refuseShortStock,
+  type ShortStock,
+  type StockMovement,
+  shortStockOf,
+  stockMovementCtes,
+} from './inventory.repository.ts'
 export { registerInventoryRoutes } from './inventory.routes.ts'
 export {
   type AdjustStockInput,

@@ -22,54 +22,36 @@ export interface ShortLine {
 }
 
 /**
- * Sums movements per (location, product) — the upsert may touch a row only once — then applies
- * them in one statement. Refuses the whole set, naming every short line, if any would take a
- * location that forbids it below zero. Run it inside a transaction: the statement itself commits
- * the movements that fit, and only the caller's rollback undoes them.
+ * Applies the movements in one statement (summed per location and product there). Refuses the
+ * whole set, naming every short line, if any would take a location that forbids it below zero;
+ * the statement then wrote nothing, so no transaction is needed around it.
  */
 export async function moveStockOrFail(
   db: Executor,
   movements: readonly LabelledMovement[],
   meta: { reference: string | null; tokenId: number | null },
 ): Promise<repo.MovementOutcome[]> {
-  const merged = new Map<string, LabelledMovement & { total: Big }>()
-  for (const movement of movements) {
-    const key = `${movement.locationId}:${movement.productId}`
-    const existing = merged.get(key)
-    if (existing) {
-      existing.total = existing.total.plus(movement.delta)
-      existing.lines.push(...movement.lines)
-    } else {
-      merged.set(key, { ...movement, lines: [...movement.lines], total: new Big(movement.delta) })
-    }
-  }
-  const list = [...merged.values()].filter((m) => !m.total.eq(0))
-  const outcomes = await repo.applyStockMovements(
-    db,
-    list.map((m) => ({ locationId: m.locationId, productId: m.productId, delta: decimalString(m.total), reason: m.reason })),
-    meta,
-  )
-  const short: ShortLine[] = []
-  for (const outcome of outcomes) {
-    if (outcome.new_quantity !== null) continue
-    const movement = merged.get(`${outcome.location_id}:${outcome.product_id}`)!
-    short.push({
-      lines: movement.lines,
-      sku: movement.sku,
-      productId: outcome.product_id,
-      locationId: outcome.location_id,
-      requested: decimalString(new Big(outcome.delta).abs()),
-      available: decimalString(outcome.quantity_before),
+  try {
+    return await repo.applyStockMovements(db, movements, meta)
+  } catch (error) {
+    const short = repo.shortStockOf(error)
+    if (!short) throw error
+    const lines = short.map((s): ShortLine => {
+      const labelled = movements.filter((m) => m.locationId === s.locationId && m.productId === s.productId)
+      return {
+        ...s,
+        requested: decimalString(s.requested),
+        available: decimalString(s.available),
+        lines: labelled.flatMap((m) => m.lines),
+        sku: labelled[0]?.sku ?? String(s.productId),
+      }
     })
-  }
-  if (short.length > 0) {
     throw conflict(
       'INVENTORY_INSUFFICIENT_STOCK',
-      `Not enough stock for ${short.length} line(s): ${short.map((s) => `${s.sku} (requested ${s.requested}, available ${s.available})`).join(', ')}.`,
-      { lines: short },
+      `Not enough stock for ${lines.length} line(s): ${lines.map((s) => `${s.sku} (requested ${s.requested}, available ${s.available})`).join(', ')}.`,
+      { lines },
     )
   }
-  return outcomes
 }
 
 export interface StockLineInput extends LineRef {}
@@ -130,7 +112,7 @@ export function createInventoryService(db: Db) {
       locationId: o.location_id,
       productId: o.product_id,
       delta: decimalString(o.delta),
-      quantity: decimalString(o.new_quantity ?? o.quantity_before),
+      quantity: decimalString(o.new_quantity),
     }))
   }
 
@@ -167,9 +149,10 @@ export function createInventoryService(db: Db) {
       if (zero >= 0) throw invalid('INVENTORY_ZERO_QUANTITY', `Line ${zero} has a quantity of zero.`, { line: zero })
       await requireLocations([locationId])
       const movements = await movementsFor(input.lines, locationId, 'adjustment', 1)
-      const outcomes = await db.primary.transaction().execute((trx) =>
-        moveStockOrFail(trx, movements, { reference: input.reference ?? null, tokenId: principal.tokenId }),
-      )
+      const outcomes = await moveStockOrFail(db.primary, movements, {
+        reference: input.reference ?? null,
+        tokenId: principal.tokenId,
+      })
       return { locationId, movements: summarize(outcomes) }
     },
 
@@ -194,9 +177,10 @@ export function createInventoryService(db: Db) {
         delta: decimalString(new Big(m.delta).neg()),
         reason: 'transfer_in' as const,
       }))
-      const outcomes = await db.primary.transaction().execute((trx) =>
-        moveStockOrFail(trx, [...out, ...into], { reference: input.reference ?? null, tokenId: principal.tokenId }),
-      )
+      const outcomes = await moveStockOrFail(db.primary, [...out, ...into], {
+        reference: input.reference ?? null,
+        tokenId: principal.tokenId,
+      })
       return { movements: summarize(outcomes) }
     },
 

@@ -29,22 +29,32 @@ export interface SalesRollupDelta {
   taxAmount: string
   totalAmount: string
   discountAmount: string
-  /** at most one entry per product */
-  products: readonly ProductRollupDelta[]
+  /** values, or SQL selecting (product_id, quantity, net_amount, tax_amount, total_amount); summed per product */
+  products: readonly ProductRollupDelta[] | RawBuilder<unknown>
 }
 
 /**
- * The rollup upserts as two CTEs (`sales_rollup_products`, `sales_rollup_location`), applied only
- * `when` the given condition holds (if any), so a sale,
- * cancel or return applies them inside its own write statement instead of a statement of their
- * own. Product keys are upserted in product order, then the invoice's shard row; callers write the
- * rollups before moving stock (sorted too). So every sales transaction takes these row locks in
- * one global order — rollup product rows, shard row, stock rows — and no deadlock can form.
+ * The rollup upserts as two CTEs (`sales_rollup_products`, `sales_rollup_location`) of a caller's
+ * write statement, applied only `when` the given condition holds (if any), so a sale, cancel or
+ * return applies them inside its own write statement. Product keys are upserted in product order,
+ * then the invoice's shard row; with `after` (the name of an earlier CTE of the statement, e.g.
+ * its stock movements) they wait until that CTE is done. So every sales statement takes its row
+ * locks in one global order — stock rows, rollup product rows, shard row — and no deadlock can form.
  */
-export function salesRollupCtes(delta: SalesRollupDelta, options: { when?: RawBuilder<boolean> } = {}): RawBuilder<unknown> {
+export function salesRollupCtes(
+  delta: SalesRollupDelta,
+  options: { when?: RawBuilder<boolean>; after?: string } = {},
+): RawBuilder<unknown> {
   const when = options.when ? sql`where ${options.when}` : sql``
-  const products = [...delta.products].sort((a, b) => a.productId - b.productId)
-  const column = <K extends keyof ProductRollupDelta>(key: K) => products.map((p) => p[key])
+  // reading every row of the earlier CTE makes it finish before the first rollup row is locked
+  const after = options.after ? sql`cross join (select count(*) from ${sql.table(options.after)}) as earlier_first` : sql``
+  const products = delta.products
+  const productRows =
+    'isRawBuilder' in products
+      ? products
+      : sql`select * from unnest(${products.map((p) => p.productId)}::bigint[], ${products.map((p) => p.quantity)}::numeric[],
+          ${products.map((p) => p.netAmount)}::numeric[], ${products.map((p) => p.taxAmount)}::numeric[],
+          ${products.map((p) => p.totalAmount)}::numeric[])`
   const at = delta.at instanceof Date ? sql`${delta.at}::timestamptz` : delta.at
   const shard =
     typeof delta.invoiceId === 'number'
@@ -53,12 +63,12 @@ export function salesRollupCtes(delta: SalesRollupDelta, options: { when?: RawBu
   return sql`sales_rollup_products as (
       insert into sales_rollup_product_hour as r (location_id, bucket, product_id, quantity, net_amount, tax_amount,
         total_amount)
-      select ${delta.locationId}::bigint, date_trunc('hour', ${at}, 'UTC'), t.product_id, t.quantity, t.net_amount,
-        t.tax_amount, t.total_amount
-      from unnest(${column('productId')}::bigint[], ${column('quantity')}::numeric[], ${column('netAmount')}::numeric[],
-        ${column('taxAmount')}::numeric[], ${column('totalAmount')}::numeric[])
-        as t(product_id, quantity, net_amount, tax_amount, total_amount)
+      select ${delta.locationId}::bigint, date_trunc('hour', ${at}, 'UTC'), t.product_id, sum(t.quantity),
+        sum(t.net_amount), sum(t.tax_amount), sum(t.total_amount)
+      from (${productRows}) as t(product_id, quantity, net_amount, tax_amount, total_amount)
+      ${after}
       ${when}
+      group by t.product_id
       order by t.product_id
       on conflict (location_id, bucket, product_id) do update
         set quantity = r.quantity + excluded.quantity, net_amount = r.net_amount + excluded.net_amount,

@@ -1,5 +1,6 @@
 import { type RawBuilder, sql } from 'kysely'
 import type { Executor } from '../../infra/db/database.ts'
+import { refuseShortStock, stockMovementCtes } from '../inventory/index.ts'
 import { type SalesRollupDelta, salesRollupCtes } from '../reporting/index.ts'
 import type { InvoiceStatus, PaymentMethod } from './sales.tables.ts'
 
@@ -97,7 +98,7 @@ const invoiceColumns = sql`
  * of an invoice, its lines or payments takes this lock first, so they serialize per invoice.
  */
 export async function lockInvoice(db: Executor, id: number): Promise<LockedInvoiceRecord | undefined> {
-  const { rows } = await sql<LockedInvoiceRecord>`
+  const { rows } = await sql<LockedInvoiceRecord>`/* prepared */
     select ${invoiceColumns}, now() as now from sales_invoice i where i.id = ${id} for update of i`.execute(db)
   return rows[0]
 }
@@ -197,8 +198,9 @@ export interface CatalogCheck {
 }
 
 /**
- * Writes an invoice with all its lines and payments (and, for an immediate sale, its rollups) in
- * one statement. With `catalog`, the product values the lines were priced with (sku, name, unit
+ * Writes an invoice with all its lines and payments (and, for an immediate sale, its stock
+ * movements, ledger rows and rollups) in one statement — a whole sale, atomic without a
+ * transaction around it; a stock shortage aborts it (inventory's shortStockOf reads the error). With `catalog`, the product values the lines were priced with (sku, name, unit
  * factor, tax rate, and the given base prices) are compared with the catalog first, and nothing
  * is written if any differs: the result is then 'stale'. It is undefined when the location does
  * not exist.
@@ -214,27 +216,30 @@ export async function insertInvoice(
     created_by: number | null
     lines: readonly NewLine[]
     payments: readonly NewPayment[]
-    /** for a sale submitted at once: its rollups, counted now for the new invoice */
-    rollup: Omit<SalesRollupDelta, 'invoiceId' | 'at'> | null
-    /** the catalog prices of lines priced from cached values, to check before writing */
+    /** the catalog prices the lines were priced with, to check before writing */
     catalog: readonly CatalogCheck[] | null
+    /** for a sale submitted at once: its stock and rollups */
+    effect: SalesEffect | null
   },
 ): Promise<InsertedInvoice | 'stale' | undefined> {
   const submitted = values.status === 'submitted'
   const check = values.catalog
-  const { rows } = await sql<InsertedInvoice & { stale: number }>`
+  const { rows } = await sql<InsertedInvoice & { stale: number }>`/* prepared */
     with input as (
       select * from ${lineArrays(values.lines)}
     ), stale as (
+      -- a subquery per line, so each is an index probe whatever the catalog's size
       select t.position
       from input t
       join unnest(${check ? check.map((c) => c.position) : []}::bigint[], ${check ? check.map((c) => c.price) : []}::numeric[])
         as c(position, price) on c.position = t.position
-      left join product p on p.id = t.product_id
-      left join product_unit pu on pu.product_id = t.product_id and pu.unit_code = t.unit
-      where p.id is null or not p.active or p.sku <> t.sku or p.name <> t.name or p.price <> c.price
-        or p.tax_rate <> t.tax_rate
-        or (case when t.unit = p.base_unit then t.factor <> 1 else pu.factor is distinct from t.factor end)
+      where (
+        select p.active and p.sku = t.sku and p.name = t.name and p.price = c.price and p.tax_rate = t.tax_rate
+          and case when t.unit = p.base_unit then t.factor = 1 else coalesce((
+            select pu.factor = t.factor from product_unit pu where pu.product_id = p.id and pu.unit_code = t.unit
+          ), false) end
+        from product p where p.id = t.product_id
+      ) is not true
     ), inv as (
       insert into sales_invoice (location_id, status, note, discount_percent, discount_amount, subtotal,
         line_discount_total, net_total, tax_total, total, paid_total, change_due, line_count, created_by, submitted_at)
@@ -255,11 +260,14 @@ export async function insertInvoice(
       select inv.id, p.method, p.amount, p.tendered, p.change, p.reference
       from inv cross join ${paymentArrays(values.payments)}
       order by p.n
-    )${rollupCtes(
-      values.rollup && { ...values.rollup, invoiceId: sql<number>`select id from inv`, at: sql<Date>`now()` },
-      sql<boolean>`exists (select 1 from inv)`,
-    )}
-    select (select count(*) from stale)::integer as stale, inv.id, inv.created_at, inv.updated_at, inv.submitted_at,
+    )${effectCtes(values.effect, {
+      lines: sql`select product_id, base_quantity, net_amount, tax_amount, total_amount from input`,
+      reference: sql<string>`'sales_invoice:' || (select id from inv)`,
+      invoiceId: sql<number>`select id from inv`,
+      at: sql<Date>`now()`,
+      when: sql<boolean>`exists (select 1 from inv)`,
+    })}
+    select ${stockGuard(values.effect)}, (select count(*) from stale)::integer as stale, inv.id, inv.created_at, inv.updated_at, inv.submitted_at,
       coalesce((select json_agg(json_build_object('id', id, 'position', position)) from new_lines), '[]') as lines
     from (select 1) as one left join inv on true`.execute(db)
   const row = rows[0]
@@ -320,10 +328,66 @@ export async function updateDraft(db: Executor, changes: DraftChanges): Promise<
   return rows[0]?.lines ?? []
 }
 
-/** The rollup upserts as extra CTEs of a write statement (see reporting's salesRollupCtes). */
-function rollupCtes(rollup: SalesRollupDelta | null, when?: RawBuilder<boolean>) {
-  return rollup ? sql`, ${salesRollupCtes(rollup, when ? { when } : {})}` : sql``
+/** The invoice-level change to the rollups (signed); the per-product change comes from the lines. */
+export type RollupTotals = Pick<SalesRollupDelta, 'invoices' | 'returns' | 'netAmount' | 'taxAmount' | 'totalAmount' | 'discountAmount'>
+
+/**
+ * What a sale, cancel or return does beyond its own rows: stock moves (a sale takes, a cancel or
+ * return gives back) with ledger rows, and the rollups change — all computed in SQL from the
+ * lines the statement writes or reads, so they always agree with those lines.
+ */
+export interface SalesEffect {
+  kind: 'sale' | 'cancel' | 'return'
+  locationId: number
+  tokenId: number | null
+  totals: RollupTotals
 }
+
+/**
+ * The effect as extra CTEs of a write statement. `lines` is SQL selecting (product_id,
+ * base_quantity, net_amount, tax_amount, total_amount) of the lines concerned. Stock rows are
+ * locked before rollup rows in every sales statement (see reporting's salesRollupCtes).
+ */
+function effectCtes(
+  effect: SalesEffect | null,
+  where: {
+    lines: RawBuilder<unknown>
+    reference: string | RawBuilder<string>
+    invoiceId: number | RawBuilder<number>
+    at: Date | RawBuilder<Date>
+    when?: RawBuilder<boolean>
+  },
+) {
+  if (!effect) return sql``
+  const gate = where.when ? { when: where.when } : {}
+  // a sale takes stock and adds to the rollups; a cancel or a return does the opposite
+  const [stockSign, sign] = effect.kind === 'sale' ? [sql`-1`, sql`1`] : [sql`1`, sql`-1`]
+  const stock = stockMovementCtes(
+    sql`select ${effect.locationId}::bigint, l.product_id, ${stockSign} * l.base_quantity, ${effect.kind}::text from (${where.lines}) as l`,
+    { reference: where.reference, tokenId: effect.tokenId },
+    gate,
+  )
+  const rollups = salesRollupCtes(
+    {
+      ...effect.totals,
+      locationId: effect.locationId,
+      at: where.at,
+      invoiceId: where.invoiceId,
+      products: sql`select l.product_id, ${sign} * l.base_quantity, ${sign} * l.net_amount, ${sign} * l.tax_amount,
+        ${sign} * l.total_amount from (${where.lines}) as l`,
+    },
+    { ...gate, after: 'stock_applied' },
+  )
+  return sql`, ${stock}, ${rollups}`
+}
+
+/** The output column that aborts the statement when its stock falls short (always true without an effect). */
+function stockGuard(effect: SalesEffect | null) {
+  return effect ? sql`${refuseShortStock} as stock_ok` : sql`true as stock_ok`
+}
+
+const storedLines = (invoiceId: number) =>
+  sql`select product_id, base_quantity, net_amount, tax_amount, total_amount from sales_invoice_line where invoice_id = ${invoiceId}`
 
 /** The response to store with an idempotency key, in the same statement as the write. */
 export interface IdempotentResponse {
@@ -338,42 +402,56 @@ function recordResponse(idempotency: IdempotentResponse | null) {
   )`
 }
 
-/** Adds payments to an invoice and, when `submit`, marks it submitted with its rollups: one statement. */
-export async function updatePayments(
-  db: Executor,
-  values: {
-    invoiceId: number
-    payments: readonly NewPayment[]
-    paidTotal: string
-    changeDue: string
-    submit: boolean
-    idempotency: IdempotentResponse | null
-    rollup: SalesRollupDelta | null
-  },
-): Promise<void> {
-  await sql`
+/** Adds payments to an invoice and, when `submit`, marks it submitted with its stock and rollups: one statement. */
+export interface PaymentsUpdate {
+  invoiceId: number
+  payments: readonly NewPayment[]
+  paidTotal: string
+  changeDue: string
+  submit: boolean
+  idempotency: IdempotentResponse | null
+  /** for a submit: its stock and rollups, counted at `at` (the transaction's time) */
+  effect: SalesEffect | null
+  at: Date
+}
+
+export async function updatePayments(db: Executor, values: PaymentsUpdate): Promise<void> {
+  await sql`/* prepared */
     with new_payments as (
       insert into sales_payment (invoice_id, method, amount, tendered, change, reference)
       select ${values.invoiceId}::bigint, p.method, p.amount, p.tendered, p.change, p.reference
       from ${paymentArrays(values.payments)}
       order by p.n
-    )${recordResponse(values.idempotency)}${rollupCtes(values.rollup)}
+    )${recordResponse(values.idempotency)}${effectCtes(values.effect, {
+      lines: storedLines(values.invoiceId),
+      reference: `sales_invoice:${values.invoiceId}`,
+      invoiceId: values.invoiceId,
+      at: values.at,
+    })}
     update sales_invoice
     set paid_total = ${values.paidTotal}::numeric, change_due = ${values.changeDue}::numeric, updated_at = now()
       ${values.submit ? sql`, status = 'submitted', submitted_at = now()` : sql``}
-    where id = ${values.invoiceId}`.execute(db)
+    where id = ${values.invoiceId}
+    returning ${stockGuard(values.effect)}`.execute(db)
 }
 
 export async function markCancelled(
   db: Executor,
   invoiceId: number,
   idempotency: IdempotentResponse | null,
-  rollup: SalesRollupDelta | null,
+  /** for a submitted invoice: the stock coming back, and the sale leaving the rollups of `submittedAt` */
+  effect: { effect: SalesEffect; submittedAt: Date } | null,
 ): Promise<void> {
-  await sql`
-    with noop as (select 1)${recordResponse(idempotency)}${rollupCtes(rollup)}
+  await sql`/* prepared */
+    with noop as (select 1)${recordResponse(idempotency)}${effectCtes(effect?.effect ?? null, {
+      lines: storedLines(invoiceId),
+      reference: `sales_invoice:${invoiceId}:cancel`,
+      invoiceId,
+      at: effect?.submittedAt ?? new Date(0),
+    })}
     update sales_invoice set status = 'cancelled', cancelled_at = now(), updated_at = now()
-    where id = ${invoiceId}`.execute(db)
+    where id = ${invoiceId}
+    returning ${stockGuard(effect?.effect ?? null)}`.execute(db)
 }
 
 export interface NewReturnLine {
@@ -388,7 +466,7 @@ export interface NewReturnLine {
 
 /**
  * Records a return, its lines, the returned quantities and amounts on the invoice lines, the
- * invoice and the rollups: one statement. The stored idempotent response gets the new return's id in SQL.
+ * invoice, the stock coming back with its ledger rows, and the rollups: one statement. The stored idempotent response gets the new return's id in SQL.
  */
 export async function insertReturn(
   db: Executor,
@@ -403,12 +481,14 @@ export async function insertReturn(
     tokenId: number | null
     lines: readonly NewReturnLine[]
     idempotency: IdempotentResponse | null
-    rollup: SalesRollupDelta
+    /** the stock coming back and the rollups of the hour of the return (`at`) */
+    effect: SalesEffect
+    at: Date
   },
 ): Promise<{ id: number; created_at: Date }> {
   const column = <K extends keyof NewReturnLine>(key: K) => values.lines.map((l) => l[key])
   const idem = values.idempotency
-  const { rows } = await sql<{ id: number; created_at: Date }>`
+  const { rows } = await sql<{ id: number; created_at: Date }>`/* prepared */
     with ret as (
       insert into sales_return (invoice_id, location_id, reason, refund_method, net_amount, tax_amount, total_amount, token_id)
       values (${values.invoiceId}, ${values.locationId}, ${values.reason}, ${values.refundMethod},
@@ -440,8 +520,13 @@ export async function insertReturn(
       where id = ${idem.id}
     )`
         : sql``
-    }${rollupCtes(values.rollup)}
-    select id, created_at from ret`.execute(db)
+    }${effectCtes(values.effect, {
+      lines: sql`select product_id, base_quantity, net_amount, tax_amount, total_amount from input`,
+      reference: sql<string>`'sales_return:' || (select id from ret)`,
+      invoiceId: values.invoiceId,
+      at: values.at,
+    })}
+    select id, created_at, ${refuseShortStock} as stock_ok from ret`.execute(db)
   return rows[0]!
 }
 

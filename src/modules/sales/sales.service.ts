@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto'
 import type { Db, Executor } from '../../infra/db/database.ts'
 import { Big, decimalString, money, parseDecimal } from '../../infra/decimal.ts'
-import { AppError, conflict, forbidden, invalid, notFound } from '../../infra/errors.ts'
+import { type AppError, conflict, forbidden, invalid, notFound } from '../../infra/errors.ts'
 import { type Principal, requireLocation, requireRole } from '../access/index.ts'
 import { type LineRef, type ResolvedLine, resolveLines } from '../catalog/index.ts'
-import { moveStockOrFail, type ShortLine } from '../inventory/index.ts'
-import type { ProductRollupDelta, SalesRollupDelta } from '../reporting/index.ts'
+import { shortStockOf } from '../inventory/index.ts'
 import {
   applyTenders,
   type Discount,
@@ -477,50 +476,64 @@ function notPaid(total: Big, paid: Big): AppError {
   )
 }
 
-type RollupLine = Pick<NewLine, 'product_id' | 'base_quantity' | 'net_amount' | 'tax_amount' | 'total_amount'>
-type RollupTotals = Pick<repo.InvoiceTotals, 'net_total' | 'tax_total' | 'total' | 'line_discount_total' | 'discount_amount'>
+type InvoiceAmounts = Pick<repo.InvoiceTotals, 'net_total' | 'tax_total' | 'total' | 'line_discount_total' | 'discount_amount'>
 
-/** The rollup change for a whole invoice: +1 for a submit, -1 for a cancel. */
-function invoiceRollup(
+/**
+ * What submitting (+1) or cancelling (-1) a whole invoice does beyond its own rows; the stock and
+ * per-product rollups come from its lines in SQL.
+ */
+function invoiceEffect(
+  kind: 'sale' | 'cancel',
   locationId: number,
-  totals: RollupTotals,
-  lines: readonly RollupLine[],
-  sign: 1 | -1,
-): Omit<SalesRollupDelta, 'invoiceId' | 'at'> {
-  const signed = (value: string | Big) => {
-    const text = typeof value === 'string' ? value : decimalString(value)
-    return sign === 1 ? decimalText(text) : negated(text)
-  }
-  // Summed per product; big.js only for products on several lines.
-  const products = new Map<number, { quantity: string | Big; net: string | Big; tax: string | Big; total: string | Big }>()
-  for (const l of lines) {
-    const p = products.get(l.product_id)
-    if (p) {
-      p.quantity = new Big(p.quantity).plus(l.base_quantity)
-      p.net = new Big(p.net).plus(l.net_amount)
-      p.tax = new Big(p.tax).plus(l.tax_amount)
-      p.total = new Big(p.total).plus(l.total_amount)
-    } else {
-      products.set(l.product_id, { quantity: l.base_quantity, net: l.net_amount, tax: l.tax_amount, total: l.total_amount })
-    }
-  }
+  principal: Principal,
+  totals: InvoiceAmounts,
+): repo.SalesEffect {
+  const signed = (value: string) => (kind === 'sale' ? decimalText(value) : negated(value))
   return {
+    kind,
     locationId,
-    invoices: sign,
-    returns: 0,
-    netAmount: signed(totals.net_total),
-    taxAmount: signed(totals.tax_total),
-    totalAmount: signed(totals.total),
-    discountAmount: signed(new Big(totals.line_discount_total).plus(totals.discount_amount)),
-    products: [...products].map(
-      ([productId, p]): ProductRollupDelta => ({
-        productId,
-        quantity: signed(p.quantity),
-        netAmount: signed(p.net),
-        taxAmount: signed(p.tax),
-        totalAmount: signed(p.total),
-      }),
-    ),
+    tokenId: principal.tokenId,
+    totals: {
+      invoices: kind === 'sale' ? 1 : -1,
+      returns: 0,
+      netAmount: signed(totals.net_total),
+      taxAmount: signed(totals.tax_total),
+      totalAmount: signed(totals.total),
+      discountAmount: signed(decimalString(new Big(totals.line_discount_total).plus(totals.discount_amount))),
+    },
+  }
+}
+
+/**
+ * Runs a write whose statement moves the stock of `lines`; when the stock falls short the
+ * statement wrote nothing, and the error names each short line (ids are absent for lines of an
+ * invoice that the refused statement would have created).
+ */
+async function refusingShortLines<T>(
+  lines: readonly { id?: number | undefined; position: number; product_id: number; sku: string }[],
+  write: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await write()
+  } catch (error) {
+    const short = shortStockOf(error)
+    if (!short) throw error
+    const details = short.map((s) => {
+      const named = lines.filter((l) => l.product_id === s.productId)
+      return {
+        lineIds: named.flatMap((l) => (l.id === undefined ? [] : [l.id])),
+        positions: named.map((l) => l.position),
+        productId: s.productId,
+        sku: named[0]?.sku ?? String(s.productId),
+        requested: decimalText(s.requested),
+        available: decimalText(s.available),
+      }
+    })
+    throw conflict(
+      'SALES_INSUFFICIENT_STOCK',
+      `Not enough stock for ${details.length} line(s): ${details.map((d) => `${d.sku} (requested ${d.requested}, available ${d.available})`).join(', ')}.`,
+      { lines: details },
+    )
   }
 }
 
@@ -580,60 +593,14 @@ export function createSalesService(db: Db) {
     }
   }
 
-  /** Moves the stock of every line in one statement; a shortage names the invoice lines. */
-  async function moveLineStock(
-    executor: Executor,
-    principal: Principal,
-    record: InvoiceRecord,
-    lines: readonly { line: InvoiceLineRecord; baseQuantity: string }[],
-    reason: 'sale' | 'cancel' | 'return',
-    reference: string,
-  ): Promise<void> {
-    const sign = reason === 'sale' ? -1 : 1
-    try {
-      await moveStockOrFail(
-        executor,
-        lines.map(({ line, baseQuantity }) => ({
-          locationId: record.location_id,
-          productId: line.product_id,
-          delta: sign === 1 ? decimalText(baseQuantity) : negated(baseQuantity),
-          reason,
-          lines: [line.position],
-          sku: line.sku,
-        })),
-        { reference, tokenId: principal.tokenId },
-      )
-    } catch (error) {
-      if (!(error instanceof AppError) || error.code !== 'INVENTORY_INSUFFICIENT_STOCK') throw error
-      const short = (error.details as { lines: ShortLine[] }).lines
-      const idOf = new Map(record.lines.map((l) => [l.position, l.id]))
-      throw conflict('SALES_INSUFFICIENT_STOCK', error.message, {
-        lines: short.map((s) => ({
-          lineIds: s.lines.map((position) => idOf.get(position)),
-          positions: s.lines,
-          productId: s.productId,
-          sku: s.sku,
-          requested: s.requested,
-          available: s.available,
-        })),
-      })
-    }
-  }
-
-  const allLines = (record: InvoiceRecord) => record.lines.map((line) => ({ line, baseQuantity: line.base_quantity }))
-
-  /** A sale's stock and ledger, after its invoice row and rollups are written. */
-  async function applySale(executor: Executor, principal: Principal, record: InvoiceRecord): Promise<void> {
-    await moveLineStock(executor, principal, record, allLines(record), 'sale', `sales_invoice:${record.id}`)
-  }
-
   return {
     /**
-     * Creates a draft — products, then invoice+lines+payments: 2 statements, 1 when the products
-     * are in the catalog cache — or with `submit` creates, pays and submits it in one transaction:
-     * BEGIN, [products], invoice+lines+payments+rollups, stock+ledger, COMMIT: 5, or 4 from the
-     * cache (+2 with an idempotency key: the claim and the stored response; +2 when the cache
-     * turns out stale: the refused insert and the lookup).
+     * Creates a draft, or with `submit` a whole sale (created, paid and submitted). Either way the
+     * invoice, lines, payments — and for a sale the stock, ledger and rollups — are ONE statement,
+     * atomic on its own: 1 statement when the products are in the catalog cache, 2 when they are
+     * looked up first. With an idempotency key it runs in a transaction that also claims the key
+     * and stores the response: +4 (BEGIN, claim, response, COMMIT). A stale cache costs +2 (the
+     * refused insert and the lookup).
      */
     async createInvoice(principal: Principal, input: CreateInvoiceInput, options: WriteOptions = {}): Promise<Replayable<Invoice>> {
       requireLocation(principal, input.locationId)
@@ -647,9 +614,9 @@ export function createSalesService(db: Db) {
       const submit = input.submit ?? false
       if (submit && lineInputs.length === 0) throw invalid('SALES_INVOICE_EMPTY', 'An invoice needs at least one line.')
 
-      return write(principal, options, 'create invoice', input, submit, async (executor, claimId) => {
-        /** Prices the lines from `resolved` and writes the invoice; 'stale' if cached values were out of date. */
-        const attempt = async (resolved: ResolvedLine[], fromCache: boolean) => {
+      return write(principal, options, 'create invoice', input, false, async (executor, claimId) => {
+        /** Prices the lines from `resolved` and writes the invoice; 'stale' if the catalog changed since. */
+        const attempt = async (resolved: ResolvedLine[]) => {
           const lines = newWorkingLines(principal, lineInputs, resolved, 0, 'lines')
           const { priced, rows } = price(lines, invoiceDiscount)
           const { applied, paid, change } = applyTenders(priced.total, tenders)
@@ -662,36 +629,41 @@ export function createSalesService(db: Db) {
             change: money(a.change),
             reference: a.reference,
           }))
-          const inserted = await repo.insertInvoice(executor, {
-            ...totals,
-            location_id: input.locationId,
-            status: submit ? 'submitted' : 'draft',
-            note: input.note ?? null,
-            paid_total: money(paid),
-            change_due: money(change),
-            created_by: principal.tokenId,
-            lines: rows,
-            payments,
-            rollup: submit ? invoiceRollup(input.locationId, totals, rows, 1) : null,
-            catalog: fromCache ? resolved.map((r) => ({ position: r.index, price: r.price })) : null,
-          })
+          const write = () =>
+            repo.insertInvoice(executor, {
+              ...totals,
+              location_id: input.locationId,
+              status: submit ? 'submitted' : 'draft',
+              note: input.note ?? null,
+              paid_total: money(paid),
+              change_due: money(change),
+              created_by: principal.tokenId,
+              lines: rows,
+              payments,
+              catalog: resolved.map((r) => ({ position: r.index, price: r.price })),
+              effect: submit ? invoiceEffect('sale', input.locationId, principal, totals) : null,
+            })
+          const inserted = await refusingShortLines(rows, write)
           return { inserted, totals, rows, payments, paid, change }
         }
-        const fresh = async () => {
+        const lookUp = async () => {
           const resolved = lineInputs.length > 0 ? await resolveLines(executor, lineInputs) : []
           catalogCache.remember(lineInputs, resolved)
-          return attempt(resolved, false)
+          return resolved
         }
-        // Products sold before come from the cache; the insert re-checks them and, if the catalog
-        // changed since, writes nothing: then they are looked up afresh and the insert runs again.
+        // Products sold before come from the cache. The insert re-checks every line's catalog values
+        // and, if they changed since, writes nothing: then they are looked up afresh and it runs again.
         const cached = lineInputs.length > 0 ? catalogCache.lookup(lineInputs) : undefined
-        let outcome = cached ? await attempt(cached, true) : await fresh()
+        let outcome = await attempt(cached ?? (await lookUp()))
         if (outcome.inserted === 'stale') {
           catalogCache.forget(lineInputs)
-          outcome = await fresh()
+          outcome = await attempt(await lookUp())
         }
         const { inserted, totals, rows, payments, paid, change } = outcome
-        if (!inserted || inserted === 'stale') throw notFound('SALES_UNKNOWN_LOCATION', `No location ${input.locationId}.`)
+        if (inserted === 'stale') {
+          throw conflict('SALES_CATALOG_CHANGED', 'Products on this invoice changed while it was written; send it again.')
+        }
+        if (!inserted) throw notFound('SALES_UNKNOWN_LOCATION', `No location ${input.locationId}.`)
         const idByPosition = new Map(inserted.lines.map((l) => [l.position, l.id]))
         const record: InvoiceRecord = {
           ...totals,
@@ -712,7 +684,6 @@ export function createSalesService(db: Db) {
         }
         const invoice = toInvoice(record)
         if (claimId !== null) await repo.recordIdempotentResponse(executor, { id: claimId, response: invoice })
-        if (submit) await applySale(executor, principal, record)
         return invoice
       })
     },
@@ -846,7 +817,8 @@ export function createSalesService(db: Db) {
           changeDue: after.change_due,
           submit: false,
           idempotency: claimId === null ? null : { id: claimId, response: invoice },
-          rollup: null,
+          effect: null,
+          at: record.now,
         })
         return invoice
       })
@@ -870,16 +842,17 @@ export function createSalesService(db: Db) {
         const after = withPayments(record, tenders, true)
         if (new Big(after.paid_total).lt(after.total)) throw notPaid(new Big(after.total), new Big(after.paid_total))
         const invoice = toInvoice(after)
-        await repo.updatePayments(trx, {
+        const submitted: repo.PaymentsUpdate = {
           invoiceId: id,
           payments: after.payments.slice(record.payments.length),
           paidTotal: after.paid_total,
           changeDue: after.change_due,
           submit: true,
           idempotency: claimId === null ? null : { id: claimId, response: invoice },
-          rollup: { ...invoiceRollup(record.location_id, record, record.lines, 1), invoiceId: id, at: record.now },
-        })
-        await applySale(trx, principal, after)
+          effect: invoiceEffect('sale', record.location_id, principal, record),
+          at: record.now,
+        }
+        await refusingShortLines(record.lines, () => repo.updatePayments(trx, submitted))
         return invoice
       })
     },
@@ -907,11 +880,10 @@ export function createSalesService(db: Db) {
         const after: InvoiceRecord = { ...record, status: 'cancelled', cancelled_at: record.now, updated_at: record.now }
         const invoice = toInvoice(after)
         // the sale leaves the rollups of the hour it was made in
-        const rollup = wasSubmitted
-          ? { ...invoiceRollup(record.location_id, record, record.lines, -1), invoiceId: id, at: record.submitted_at ?? record.now }
+        const effect = wasSubmitted
+          ? { effect: invoiceEffect('cancel', record.location_id, principal, record), submittedAt: record.submitted_at ?? record.now }
           : null
-        await repo.markCancelled(trx, id, claimId === null ? null : { id: claimId, response: invoice }, rollup)
-        if (wasSubmitted) await moveLineStock(trx, principal, record, allLines(record), 'cancel', `sales_invoice:${id}:cancel`)
+        await repo.markCancelled(trx, id, claimId === null ? null : { id: claimId, response: invoice }, effect)
         return invoice
       })
     },
@@ -1021,18 +993,6 @@ export function createSalesService(db: Db) {
           })),
         }
         const body = { return: salesReturn, invoice: toInvoice(after) }
-        const products = new Map<number, ProductRollupDelta>()
-        for (const r of returnLines) {
-          const p = products.get(r.line.product_id)
-          const less = (a: string | undefined, b: Big) => decimalString(new Big(a ?? '0').minus(b))
-          products.set(r.line.product_id, {
-            productId: r.line.product_id,
-            quantity: less(p?.quantity, r.baseQuantity),
-            netAmount: less(p?.netAmount, r.refund.net),
-            taxAmount: less(p?.taxAmount, r.refund.tax),
-            totalAmount: less(p?.totalAmount, r.refund.total),
-          })
-        }
         const inserted = await repo.insertReturn(trx, {
           invoiceId: id,
           locationId: record.location_id,
@@ -1054,28 +1014,22 @@ export function createSalesService(db: Db) {
           // the SQL puts the new return's id into the stored response
           idempotency: claimId === null ? null : { id: claimId, response: body },
           // a return counts in the hour it happens
-          rollup: {
+          effect: {
+            kind: 'return',
             locationId: record.location_id,
-            at: record.now,
-            invoiceId: id,
-            invoices: 0,
-            returns: 1,
-            netAmount: decimalString(net.neg()),
-            taxAmount: decimalString(tax.neg()),
-            totalAmount: decimalString(total.neg()),
-            discountAmount: '0',
-            products: [...products.values()],
+            tokenId: principal.tokenId,
+            totals: {
+              invoices: 0,
+              returns: 1,
+              netAmount: decimalString(net.neg()),
+              taxAmount: decimalString(tax.neg()),
+              totalAmount: decimalString(total.neg()),
+              discountAmount: '0',
+            },
           },
+          at: record.now,
         })
         salesReturn.id = inserted.id
-        await moveLineStock(
-          trx,
-          principal,
-          record,
-          returnLines.map((r) => ({ line: r.line, baseQuantity: decimalString(r.baseQuantity) })),
-          'return',
-          `sales_return:${inserted.id}`,
-        )
         return body
       })
     },
