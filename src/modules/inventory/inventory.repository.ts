@@ -95,11 +95,19 @@ export function stockMovementCtes(
     )`
 }
 
-/** Select this once in a statement built on `stockMovementCtes`: it aborts the statement on a shortage. */
-export const refuseShortStock = sql<boolean>`brisk_refuse_short_stock((
-  select jsonb_agg(jsonb_build_object('locationId', location_id, 'productId', product_id,
-    'requested', requested::text, 'available', available::text) order by location_id, product_id)
-  from stock_short))`
+/**
+ * Select this once in a statement built on `stockMovementCtes`: it aborts the statement on a
+ * shortage. The usual case — every movement applied, no row below zero — is settled by two
+ * counts; only otherwise is the list of short movements built and handed to the function.
+ */
+export const refuseShortStock = sql<boolean>`case
+  when (select count(*) from stock_input) = (select count(*) from stock_applied)
+    and not exists (select 1 from stock_applied where quantity < 0) then true
+  else brisk_refuse_short_stock((
+    select jsonb_agg(jsonb_build_object('locationId', location_id, 'productId', product_id,
+      'requested', requested::text, 'available', available::text) order by location_id, product_id)
+    from stock_short))
+  end`
 
 /** The refused movements when `error` is the shortage a `refuseShortStock` raised; otherwise undefined. */
 export function shortStockOf(error: unknown): ShortStock[] | undefined {

@@ -155,19 +155,15 @@ export interface InvoiceTotals {
   line_count: number
 }
 
-function lineArrays(lines: readonly NewLine[]) {
-  const column = <K extends keyof NewLine>(key: K) => lines.map((l) => l[key])
-  return sql`unnest(
-    ${column('position')}::bigint[], ${column('product_id')}::bigint[], ${column('sku')}::text[],
-    ${column('name')}::text[], ${column('unit')}::text[], ${column('quantity')}::numeric[],
-    ${column('factor')}::numeric[], ${column('base_quantity')}::numeric[], ${column('unit_price')}::numeric[],
-    ${column('price_overridden')}::boolean[], ${column('tax_rate')}::numeric[], ${column('gross_amount')}::numeric[],
-    ${column('discount_percent')}::numeric[], ${column('discount_amount')}::numeric[],
-    ${column('invoice_discount_amount')}::numeric[], ${column('net_amount')}::numeric[],
-    ${column('tax_amount')}::numeric[], ${column('total_amount')}::numeric[]
-  ) as t(position, product_id, sku, name, unit, quantity, factor, base_quantity, unit_price, price_overridden,
-    tax_rate, gross_amount, discount_percent, discount_amount, invoice_discount_amount, net_amount, tax_amount,
-    total_amount)`
+/**
+ * New lines as rows, sent as ONE json parameter: its keys are the column names. Serializing one
+ * JSON text costs the driver a fraction of what 18 array parameters of 51 elements each do.
+ */
+function lineRows(lines: readonly NewLine[]) {
+  return sql`json_to_recordset(${JSON.stringify(lines)}::json) as t(position bigint, product_id bigint, sku text,
+    name text, unit text, quantity numeric, factor numeric, base_quantity numeric, unit_price numeric,
+    price_overridden boolean, tax_rate numeric, gross_amount numeric, discount_percent numeric, discount_amount numeric,
+    invoice_discount_amount numeric, net_amount numeric, tax_amount numeric, total_amount numeric)`
 }
 
 const lineColumns = sql`position, product_id, sku, name, unit, quantity, factor, base_quantity, unit_price,
@@ -187,7 +183,8 @@ export interface InsertedInvoice {
   created_at: Date
   updated_at: Date
   submitted_at: Date | null
-  lines: { id: number; position: number }[]
+  /** the new lines' ids, in position order */
+  lineIds: number[]
 }
 
 /** Catalog values a line was priced with, when they came from the cache and must be re-checked. */
@@ -224,9 +221,9 @@ export async function insertInvoice(
 ): Promise<InsertedInvoice | 'stale' | undefined> {
   const submitted = values.status === 'submitted'
   const check = values.catalog
-  const { rows } = await sql<InsertedInvoice & { stale: number }>`/* prepared */
+  const { rows } = await sql<Omit<InsertedInvoice, 'lineIds'> & { stale: number; line_ids: string | null }>`/* prepared */
     with input as (
-      select * from ${lineArrays(values.lines)}
+      select * from ${lineRows(values.lines)}
     ), stale as (
       -- a subquery per line, so each is an index probe whatever the catalog's size
       select t.position
@@ -268,12 +265,18 @@ export async function insertInvoice(
       when: sql<boolean>`exists (select 1 from inv)`,
     })}
     select ${stockGuard(values.effect)}, (select count(*) from stale)::integer as stale, inv.id, inv.created_at, inv.updated_at, inv.submitted_at,
-      coalesce((select json_agg(json_build_object('id', id, 'position', position)) from new_lines), '[]') as lines
+      (select string_agg(id::text, ',' order by position) from new_lines) as line_ids
     from (select 1) as one left join inv on true`.execute(db)
   const row = rows[0]
   if (!row || row.stale > 0) return row ? 'stale' : undefined
   if (row.id === null) return undefined
-  return { id: row.id, created_at: row.created_at, updated_at: row.updated_at, submitted_at: row.submitted_at, lines: row.lines }
+  return {
+    id: row.id,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+    submitted_at: row.submitted_at,
+    lineIds: row.line_ids === null ? [] : row.line_ids.split(',').map(Number),
+  }
 }
 
 /** The lines of a draft after an edit, written in one statement. */
@@ -310,7 +313,7 @@ export async function updateDraft(db: Executor, changes: DraftChanges): Promise<
       where l.id = u.id and l.invoice_id = ${invoiceId}
     ), added as (
       insert into sales_invoice_line (invoice_id, ${lineColumns})
-      select ${invoiceId}::bigint, t.* from ${lineArrays(changes.inserts)}
+      select ${invoiceId}::bigint, t.* from ${lineRows(changes.inserts)}
       order by t.position
       returning id, position
     ), inv as (

@@ -664,7 +664,6 @@ export function createSalesService(db: Db) {
           throw conflict('SALES_CATALOG_CHANGED', 'Products on this invoice changed while it was written; send it again.')
         }
         if (!inserted) throw notFound('SALES_UNKNOWN_LOCATION', `No location ${input.locationId}.`)
-        const idByPosition = new Map(inserted.lines.map((l) => [l.position, l.id]))
         const record: InvoiceRecord = {
           ...totals,
           id: inserted.id,
@@ -679,7 +678,7 @@ export function createSalesService(db: Db) {
           updated_at: inserted.updated_at,
           submitted_at: inserted.submitted_at,
           cancelled_at: null,
-          lines: rows.map((row) => storedLine(row, idByPosition.get(row.position)!)),
+          lines: rows.map((row, i) => storedLine(row, inserted.lineIds[i]!)),
           payments: payments.map((p) => ({ ...p, created_at: inserted.created_at })),
         }
         const invoice = toInvoice(record)
