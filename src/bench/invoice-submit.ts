@@ -12,6 +12,7 @@ import type { Config } from '../config/config.ts'
 import { connectPglite, connectPostgres } from '../infra/db/connect.ts'
 import type { Db } from '../infra/db/database.ts'
 import { migrate } from '../infra/db/migrations.ts'
+import { pgArray } from '../infra/db/pg-array.ts'
 import { newQueryStats, runWithQueryStats } from '../infra/db/query-stats.ts'
 import { Big, decimalString, money } from '../infra/decimal.ts'
 import { createAccessService, SYSTEM_PRINCIPAL } from '../modules/access/index.ts'
@@ -330,7 +331,8 @@ async function naiveSubmit(db: Db, locationId: number, template: Template): Prom
 
 /** Every write of the sale in one statement, values computed beforehand: nothing left to save. */
 async function floorSubmit(db: Db, locationId: number, t: Template): Promise<void> {
-  const col = <K extends keyof Template['rows'][number]>(key: K) => t.rows.map((r) => r[key])
+  // arrays serialized the way Brisk's own statements send them
+  const col = <K extends keyof Template['rows'][number]>(key: K) => pgArray(t.rows.map((r) => r[key]))
   // prepared like Brisk's own hot statements, so both are compared on the same footing
   await sql`/* prepared */
     with inv as (

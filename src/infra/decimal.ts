@@ -27,5 +27,5 @@ export function decimalString(value: Big | string): string {
 /** Money to two places, half-up. */
 export function money(value: Big | string): string {
   const big = typeof value === 'string' ? new Big(value) : value
-  return big.round(2, Big.roundHalfUp).toFixed(2)
+  return big.toFixed(2, Big.roundHalfUp)
 }

@@ -16,8 +16,9 @@ import { conflict, invalid } from '../../infra/errors.ts'
 import type { PaymentMethod } from './sales.tables.ts'
 
 const ZERO = new Big(0)
-const HUNDRED = new Big(100)
 const CENT = new Big('0.01')
+// times(0.01) is exact and cheaper than div(100)
+const PERCENT = CENT
 
 export const roundMoney = (value: Big): Big => value.round(2, Big.roundHalfUp)
 
@@ -55,7 +56,7 @@ export interface PricedInvoice {
 }
 
 function percentOf(amount: Big, percent: Big): Big {
-  return roundMoney(amount.times(percent).div(HUNDRED))
+  return roundMoney(amount.times(percent).times(PERCENT))
 }
 
 /** Prices every line and the invoice. `lineIndex` in errors is the line's index in `lines`. */
@@ -110,8 +111,9 @@ export function priceInvoice(lines: readonly PricingLine[], invoiceDiscount: Dis
 
 /** Splits `amount` (cents) over `weights` in proportion, exactly: largest remainder method. */
 export function allocate(amount: Big, weights: readonly Big[]): Big[] {
+  if (amount.eq(0)) return weights.map(() => ZERO)
   const total = weights.reduce((sum, w) => sum.plus(w), ZERO)
-  if (amount.eq(0) || total.eq(0)) return weights.map(() => ZERO)
+  if (total.eq(0)) return weights.map(() => ZERO)
   const exact = weights.map((w) => amount.times(w).div(total))
   const shares = exact.map((e) => e.round(2, Big.roundDown))
   let leftCents = amount.minus(shares.reduce((sum, s) => sum.plus(s), ZERO)).div(CENT).toNumber()
