@@ -12,7 +12,7 @@ export function pgArray(values: readonly (string | number | boolean | null | und
     if (value === null || value === undefined) {
       literal += 'NULL'
     } else if (typeof value === 'string') {
-      literal += value.includes('\\') || value.includes('"') ? `"${value.replace(/[\\"]/g, '\\$&')}"` : `"${value}"`
+      literal += pgArrayElement(value)
     } else if (typeof value === 'number') {
       if (!Number.isFinite(value)) throw new Error(`pgArray: ${value} is not a finite number`)
       literal += value
@@ -21,4 +21,9 @@ export function pgArray(values: readonly (string | number | boolean | null | und
     }
   }
   return `${literal}}`
+}
+
+/** One text element of an array literal, quoted (and escaped when it must be). */
+export function pgArrayElement(text: string): string {
+  return text.includes('\\') || text.includes('"') ? `"${text.replace(/[\\"]/g, '\\$&')}"` : `"${text}"`
 }

@@ -86,8 +86,10 @@ export function stockMovementCtes(
       join stock_applied a on a.location_id = i.location_id and a.product_id = i.product_id
       order by i.location_id, i.product_id
     ), stock_short as (
+      -- a locking read: it sees the row version the refusal was judged on (which this statement
+      -- holds locked), not the older one of the statement's snapshot
       select i.location_id, i.product_id, -i.delta as requested, coalesce(a.quantity - i.delta, (
-          select s.quantity from stock_level s where s.location_id = i.location_id and s.product_id = i.product_id
+          select s.quantity from stock_level s where s.location_id = i.location_id and s.product_id = i.product_id for share
         ), 0) as available
       from stock_input i
       left join stock_applied a on a.location_id = i.location_id and a.product_id = i.product_id

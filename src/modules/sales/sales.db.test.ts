@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict'
+import { createHash } from 'node:crypto'
 import { beforeEach, test } from 'node:test'
 import { sql } from 'kysely'
-import { describeEachDatabase } from '../../../test/db.ts'
+import { describeEachDatabase, testDatabaseUrl } from '../../../test/db.ts'
 import { countQueries, expectQueries } from '../../../test/expect-queries.ts'
 import { addStock, createLocation, createProduct, createProducts, createToken, ledgerSum, stockOf } from '../../../test/factories.ts'
+import { connectPostgres } from '../../infra/db/connect.ts'
 import type { Db } from '../../infra/db/database.ts'
 import { AppError } from '../../infra/errors.ts'
 import type { Principal } from '../access/index.ts'
@@ -256,6 +258,182 @@ describeEachDatabase('sales', (ctx) => {
         ['submitted', 10],
       ],
     )
+  })
+
+  /** Row counts of a location's sales tables and sums of its rollups, as text. */
+  async function salesRowsOf(locationId: number) {
+    const { rows } = await sql<{
+      invoices: number
+      submitted: number
+      lines: number
+      payments: number
+      sale_moves: number
+      rollup_invoices: string | null
+      rollup_total: string | null
+      rollup_quantity: string | null
+    }>`
+      select
+        (select count(*) from sales_invoice where location_id = ${locationId})::int as invoices,
+        (select count(*) from sales_invoice where location_id = ${locationId} and status = 'submitted')::int as submitted,
+        (select count(*) from sales_invoice_line l join sales_invoice i on i.id = l.invoice_id
+          where i.location_id = ${locationId})::int as lines,
+        (select count(*) from sales_payment p join sales_invoice i on i.id = p.invoice_id
+          where i.location_id = ${locationId})::int as payments,
+        (select count(*) from stock_ledger where location_id = ${locationId} and reason = 'sale')::int as sale_moves,
+        (select sum(invoices)::text from sales_rollup_hour where location_id = ${locationId}) as rollup_invoices,
+        (select sum(total_amount)::text from sales_rollup_hour where location_id = ${locationId}) as rollup_total,
+        (select sum(quantity)::text from sales_rollup_product_hour where location_id = ${locationId}) as rollup_quantity`.execute(
+      ctx.db.primary,
+    )
+    return rows[0]!
+  }
+
+  test('50 concurrent checkouts of 1 unit competing for 10: exactly 10 sales, the rest 409, nothing half-written', async () => {
+    const location = await createLocation(ctx.db)
+    const product = await createProduct(ctx.db, { price: '3.00' })
+    await addStock(ctx.db, location.id, [{ productId: product.id, quantity: '10' }])
+    const { principal } = await createToken(ctx.db, 'cashier')
+    const results = await Promise.allSettled(
+      Array.from({ length: 50 }, () =>
+        sales().createInvoice(principal, {
+          locationId: location.id,
+          lines: [{ productId: product.id, quantity: 1 }],
+          payments: [{ method: 'card', amount: '3.00' }],
+          submit: true,
+        }),
+      ),
+    )
+    const sold = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value.body] : []))
+    const refused = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []))
+    assert.equal(sold.length, 10)
+    assert.equal(refused.length, 40)
+    for (const invoice of sold) {
+      assert.equal(invoice.status, 'submitted')
+      assert.equal(invoice.total, '3.00')
+    }
+    assert.equal(new Set(sold.map((i) => i.id)).size, 10)
+    for (const error of refused) {
+      assert.ok(error instanceof AppError, `expected an AppError, got ${String(error)}`)
+      assert.equal(error.code, 'SALES_INSUFFICIENT_STOCK', error.message)
+      assert.equal(error.kind, 'conflict')
+      // the stock the refusal was judged on (the latest row version, not the statement's snapshot)
+      const details = error.details as { lines: Record<string, unknown>[] }
+      assert.deepEqual(details.lines, [
+        { lineIds: [], positions: [0], productId: product.id, sku: product.sku, requested: '1', available: '0' },
+      ])
+    }
+    assert.equal(await stockOf(ctx.db, location.id, product.id), '0.000000')
+    // +10 from addStock's adjustment, −1 for each of the 10 sales
+    assert.equal(await ledgerSum(ctx.db, location.id, product.id), '0.000000')
+    assert.deepEqual(await salesRowsOf(location.id), {
+      invoices: 10,
+      submitted: 10,
+      lines: 10,
+      payments: 10,
+      sale_moves: 10,
+      rollup_invoices: '10',
+      rollup_total: '30.00',
+      rollup_quantity: '10.000000',
+    })
+  })
+
+  test('a checkout with one short product of two names only that line and writes nothing', async () => {
+    const location = await createLocation(ctx.db)
+    const plenty = await createProduct(ctx.db, { price: '2.00' })
+    const scarce = await createProduct(ctx.db, { price: '5.00' })
+    await addStock(ctx.db, location.id, [
+      { productId: plenty.id, quantity: '5' },
+      { productId: scarce.id, quantity: '1' },
+    ])
+    const { principal } = await createToken(ctx.db, 'cashier')
+    const error = await rejects(
+      sales().createInvoice(principal, {
+        locationId: location.id,
+        // the plenty product twice (3 of 5 in all), the scarce one 3 of 1
+        lines: [
+          { productId: plenty.id, quantity: 2 },
+          { productId: scarce.id, quantity: 3 },
+          { productId: plenty.id, quantity: 1 },
+        ],
+        payments: [{ method: 'cash', amount: '100' }],
+        submit: true,
+      }),
+      'SALES_INSUFFICIENT_STOCK',
+    )
+    assert.equal(error.kind, 'conflict')
+    assert.deepEqual(error.details, {
+      lines: [{ lineIds: [], positions: [1], productId: scarce.id, sku: scarce.sku, requested: '3', available: '1' }],
+    })
+    assert.equal(await stockOf(ctx.db, location.id, plenty.id), '5.000000')
+    assert.equal(await stockOf(ctx.db, location.id, scarce.id), '1.000000')
+    assert.equal(await ledgerSum(ctx.db, location.id, plenty.id), '5.000000')
+    assert.equal(await ledgerSum(ctx.db, location.id, scarce.id), '1.000000')
+    assert.deepEqual(await salesRowsOf(location.id), {
+      invoices: 0,
+      submitted: 0,
+      lines: 0,
+      payments: 0,
+      sale_moves: 0,
+      rollup_invoices: null,
+      rollup_total: null,
+      rollup_quantity: null,
+    })
+    // the same sale within the stock goes through, so the refusal above was the shortage alone
+    const { body } = await sales().createInvoice(principal, {
+      locationId: location.id,
+      lines: [
+        { productId: plenty.id, quantity: 2 },
+        { productId: scarce.id, quantity: 1 },
+        { productId: plenty.id, quantity: 1 },
+      ],
+      payments: [{ method: 'cash', amount: '100' }],
+      submit: true,
+    })
+    assert.equal(body.status, 'submitted')
+    assert.equal(await stockOf(ctx.db, location.id, plenty.id), '2.000000')
+    assert.equal(await stockOf(ctx.db, location.id, scarce.id), '0.000000')
+  })
+
+  test('a checkout\'s statement is prepared once per connection and then only executed', {
+    skip: ctx.kind === 'pglite' && 'PGlite sends no named prepared statements',
+  }, async () => {
+    const location = await createLocation(ctx.db)
+    const product = await createProduct(ctx.db, { price: '3.00' })
+    await addStock(ctx.db, location.id, [{ productId: product.id, quantity: '10' }])
+    const { principal } = await createToken(ctx.db, 'cashier')
+    // the suite's database (one per test file); one connection, so every statement shares its session
+    const { rows: current } = await sql<{ name: string }>`select current_database() as name`.execute(ctx.db.primary)
+    const url = new URL(testDatabaseUrl!)
+    url.pathname = `/${current[0]!.name}`
+    const single = connectPostgres({ url: url.toString(), poolSize: 1, statementTimeoutMs: 0 })
+    try {
+      const service = createSalesService(single)
+      const checkout = {
+        locationId: location.id,
+        lines: [{ productId: product.id, quantity: 1 }],
+        payments: [{ method: 'card' as const, amount: '3.00' }],
+        submit: true,
+      }
+      const first = await service.createInvoice(principal, checkout)
+      const second = await service.createInvoice(principal, checkout)
+      assert.equal(first.body.status, 'submitted')
+      assert.equal(second.body.status, 'submitted')
+      assert.notEqual(first.body.id, second.body.id)
+      const { rows } = await sql<{ name: string; statement: string; from_sql: boolean; runs: number }>`
+        select name, statement, from_sql, (generic_plans + custom_plans)::int as runs
+        from pg_prepared_statements where name like 'brisk\_%' order by name`.execute(single.primary)
+      // the sale is the only marked statement of a checkout: prepared by the protocol, then run twice
+      assert.equal(rows.length, 1, rows.map((r) => r.statement.slice(0, 120)).join('\n'))
+      const [prepared] = rows
+      assert.equal(prepared!.from_sql, false)
+      assert.ok(prepared!.statement.startsWith('/* prepared */'))
+      assert.match(prepared!.statement, /insert into sales_invoice \(/)
+      assert.equal(prepared!.name, `brisk_${createHash('sha256').update(prepared!.statement).digest('base64url').slice(0, 24)}`)
+      assert.equal(prepared!.runs, 2)
+    } finally {
+      await single.close()
+    }
+    assert.equal(await stockOf(ctx.db, location.id, product.id), '8.000000')
   })
 
   test('a short line is refused with 409 naming it, and nothing is written', async () => {

@@ -10,8 +10,13 @@
  * 5. invoice totals are plain sums of the line amounts, so they never disagree with the lines.
  * Returns refund round(amount × returned so far / sold) − already refunded, so a line returned in
  * several steps refunds exactly its net and tax in the end.
+ *
+ * `priceInvoice` computes in whole cents held in ordinary numbers whenever every intermediate value
+ * is a safe integer — exact, and an order of magnitude cheaper than big.js on a 51-line sale — and
+ * hands anything else (huge values, invoice-level discounts, any error) to `priceInvoiceExact`,
+ * the big.js reference. A property test holds the two to the same results.
  */
-import { Big } from '../../infra/decimal.ts'
+import { Big, money } from '../../infra/decimal.ts'
 import { conflict, invalid } from '../../infra/errors.ts'
 import type { PaymentMethod } from './sales.tables.ts'
 
@@ -35,24 +40,25 @@ export interface PricingLine {
   discount: Discount
 }
 
+/** Money as text with two decimals ("12.30"). */
 export interface PricedLine {
-  grossAmount: Big
-  discountAmount: Big
-  invoiceDiscountAmount: Big
-  netAmount: Big
-  taxAmount: Big
-  totalAmount: Big
+  grossAmount: string
+  discountAmount: string
+  invoiceDiscountAmount: string
+  netAmount: string
+  taxAmount: string
+  totalAmount: string
 }
 
 export interface PricedInvoice {
   lines: PricedLine[]
-  subtotal: Big
-  lineDiscountTotal: Big
+  subtotal: string
+  lineDiscountTotal: string
   /** the invoice-level discount actually applied */
-  discountAmount: Big
-  netTotal: Big
-  taxTotal: Big
-  total: Big
+  discountAmount: string
+  netTotal: string
+  taxTotal: string
+  total: string
 }
 
 function percentOf(amount: Big, percent: Big): Big {
@@ -61,6 +67,11 @@ function percentOf(amount: Big, percent: Big): Big {
 
 /** Prices every line and the invoice. `lineIndex` in errors is the line's index in `lines`. */
 export function priceInvoice(lines: readonly PricingLine[], invoiceDiscount: Discount): PricedInvoice {
+  return priceInCents(lines, invoiceDiscount) ?? priceInvoiceExact(lines, invoiceDiscount)
+}
+
+/** The reference: every step in big.js. */
+export function priceInvoiceExact(lines: readonly PricingLine[], invoiceDiscount: Discount): PricedInvoice {
   const afterLine = lines.map((line, index) => {
     const gross = roundMoney(line.quantity.times(line.unitPrice))
     const discount = line.discount.percent !== null ? percentOf(gross, line.discount.percent) : line.discount.amount
@@ -84,28 +95,127 @@ export function priceInvoice(lines: readonly PricingLine[], invoiceDiscount: Dis
     invoiceDiscountAmount,
     afterLine.map((l) => l.rest),
   )
+  let subtotal = ZERO
+  let lineDiscountTotal = ZERO
+  let netTotal = ZERO
+  let taxTotal = ZERO
   const priced = afterLine.map((l, i): PricedLine => {
     const share = shares[i] ?? ZERO
     const net = l.rest.minus(share)
     const tax = percentOf(net, lines[i]!.taxRate)
+    subtotal = subtotal.plus(l.gross)
+    lineDiscountTotal = lineDiscountTotal.plus(l.discount)
+    netTotal = netTotal.plus(net)
+    taxTotal = taxTotal.plus(tax)
     return {
-      grossAmount: l.gross,
-      discountAmount: l.discount,
-      invoiceDiscountAmount: share,
-      netAmount: net,
-      taxAmount: tax,
-      totalAmount: net.plus(tax),
+      grossAmount: money(l.gross),
+      discountAmount: money(l.discount),
+      invoiceDiscountAmount: money(share),
+      netAmount: money(net),
+      taxAmount: money(tax),
+      totalAmount: money(net.plus(tax)),
     }
   })
-  const sum = (pick: (l: PricedLine) => Big) => priced.reduce((total, l) => total.plus(pick(l)), ZERO)
   return {
     lines: priced,
-    subtotal: sum((l) => l.grossAmount),
-    lineDiscountTotal: sum((l) => l.discountAmount),
-    discountAmount: invoiceDiscountAmount,
-    netTotal: sum((l) => l.netAmount),
-    taxTotal: sum((l) => l.taxAmount),
-    total: sum((l) => l.totalAmount),
+    subtotal: money(subtotal),
+    lineDiscountTotal: money(lineDiscountTotal),
+    discountAmount: money(invoiceDiscountAmount),
+    netTotal: money(netTotal),
+    taxTotal: money(taxTotal),
+    total: money(netTotal.plus(taxTotal)),
+  }
+}
+
+const POWERS_OF_TEN = Array.from({ length: 23 }, (_, i) => 10 ** i) // exact in a double up to 10^22
+
+/** A non-negative decimal as a safe integer count of 10^-scale, or undefined. */
+function scaledOf(value: Big): { units: number; scale: number } | undefined {
+  // big.js keeps the digits (most significant first) in c and the decimal exponent in e
+  const digits = value.c
+  if (value.s < 0 || digits.length > 15) return undefined
+  let units = 0
+  for (const digit of digits) units = units * 10 + digit
+  const scale = digits.length - 1 - value.e
+  if (scale >= 0) return { units, scale }
+  const shifted = units * (POWERS_OF_TEN[-scale] ?? Number.POSITIVE_INFINITY)
+  return Number.isSafeInteger(shifted) ? { units: shifted, scale: 0 } : undefined
+}
+
+/** units × 10^-scale rounded half-up to cents; undefined when not exact in a double. */
+function toCents(units: number, scale: number): number | undefined {
+  if (!Number.isSafeInteger(units)) return undefined
+  if (scale <= 2) {
+    const cents = units * POWERS_OF_TEN[2 - scale]!
+    return Number.isSafeInteger(cents) ? cents : undefined
+  }
+  const divisor = POWERS_OF_TEN[scale - 2]
+  if (divisor === undefined) return undefined
+  const rest = units % divisor
+  return (units - rest) / divisor + (2 * rest >= divisor ? 1 : 0)
+}
+
+/** Cents as money text ("12.30"). */
+export function centsText(cents: number): string {
+  const rest = cents % 100
+  return `${(cents - rest) / 100}.${rest < 10 ? '0' : ''}${rest}`
+}
+
+/**
+ * priceInvoiceExact in whole cents, or undefined when some value does not fit a safe integer, an
+ * invoice-level discount applies (its spreading stays in big.js) or a rule is broken (the
+ * reference then throws the error).
+ */
+export function priceInCents(lines: readonly PricingLine[], invoiceDiscount: Discount): PricedInvoice | undefined {
+  const noInvoiceDiscount = invoiceDiscount.percent === null ? invoiceDiscount.amount.eq(0) : invoiceDiscount.percent.eq(0)
+  if (!noInvoiceDiscount) return undefined
+  let subtotal = 0
+  let lineDiscountTotal = 0
+  let netTotal = 0
+  let taxTotal = 0
+  const priced: PricedLine[] = []
+  for (const line of lines) {
+    const quantity = scaledOf(line.quantity)
+    const unitPrice = scaledOf(line.unitPrice)
+    const taxRate = scaledOf(line.taxRate)
+    if (!quantity || !unitPrice || !taxRate) return undefined
+    const gross = toCents(quantity.units * unitPrice.units, quantity.scale + unitPrice.scale)
+    if (gross === undefined) return undefined
+    let discount: number | undefined
+    if (line.discount.percent !== null) {
+      const percent = scaledOf(line.discount.percent)
+      // cents × percent / 100: the percent's scale, plus 2 for "per cent", plus 2 because both are cents
+      discount = percent && toCents(gross * percent.units, percent.scale + 4)
+    } else {
+      const amount = scaledOf(line.discount.amount)
+      discount = amount && amount.scale <= 2 ? toCents(amount.units, amount.scale) : undefined
+    }
+    if (discount === undefined || discount > gross) return undefined
+    const net = gross - discount
+    const tax = toCents(net * taxRate.units, taxRate.scale + 4)
+    if (tax === undefined) return undefined
+    subtotal += gross
+    lineDiscountTotal += discount
+    netTotal += net
+    taxTotal += tax
+    priced.push({
+      grossAmount: centsText(gross),
+      discountAmount: centsText(discount),
+      invoiceDiscountAmount: '0.00',
+      netAmount: centsText(net),
+      taxAmount: centsText(tax),
+      totalAmount: centsText(net + tax),
+    })
+  }
+  if (!Number.isSafeInteger(netTotal + taxTotal)) return undefined
+  return {
+    lines: priced,
+    subtotal: centsText(subtotal),
+    lineDiscountTotal: centsText(lineDiscountTotal),
+    discountAmount: '0.00',
+    netTotal: centsText(netTotal),
+    taxTotal: centsText(taxTotal),
+    total: centsText(netTotal + taxTotal),
   }
 }
 

@@ -1,6 +1,6 @@
 import { type RawBuilder, sql } from 'kysely'
 import type { Executor } from '../../infra/db/database.ts'
-import { pgArray } from '../../infra/db/pg-array.ts'
+import { pgArray, pgArrayElement } from '../../infra/db/pg-array.ts'
 import { refuseShortStock, stockMovementCtes } from '../inventory/index.ts'
 import { type SalesRollupDelta, salesRollupCtes } from '../reporting/index.ts'
 import type { InvoiceStatus, PaymentMethod } from './sales.tables.ts'
@@ -156,17 +156,42 @@ export interface InvoiceTotals {
   line_count: number
 }
 
-/** New lines as rows: one array parameter per column (see pgArray for why they are prebuilt). */
+/**
+ * New lines as rows: one array parameter per column, each array literal built in a single pass
+ * over the lines (see pgArray for why the driver does not build them).
+ */
 function lineRows(lines: readonly NewLine[]) {
-  const column = <K extends keyof NewLine>(key: K) => pgArray(lines.map((l) => l[key]))
+  const q = pgArrayElement
+  const c = new Array<string>(18).fill('')
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i]!
+    const sep = i === 0 ? '' : ','
+    c[0] += sep + l.position
+    c[1] += sep + l.product_id
+    c[2] += sep + q(l.sku)
+    c[3] += sep + q(l.name)
+    c[4] += sep + q(l.unit)
+    c[5] += sep + q(l.quantity)
+    c[6] += sep + q(l.factor)
+    c[7] += sep + q(l.base_quantity)
+    c[8] += sep + q(l.unit_price)
+    c[9] += sep + (l.price_overridden ? 't' : 'f')
+    c[10] += sep + q(l.tax_rate)
+    c[11] += sep + q(l.gross_amount)
+    c[12] += sep + (l.discount_percent === null ? 'NULL' : q(l.discount_percent))
+    c[13] += sep + q(l.discount_amount)
+    c[14] += sep + q(l.invoice_discount_amount)
+    c[15] += sep + q(l.net_amount)
+    c[16] += sep + q(l.tax_amount)
+    c[17] += sep + q(l.total_amount)
+  }
+  const [position, productId, sku, name, unit, quantity, factor, baseQuantity, unitPrice, overridden, taxRate, gross,
+    discountPercent, discountAmount, invoiceDiscount, net, tax, total] = c.map((elements) => `{${elements}}`)
   return sql`unnest(
-    ${column('position')}::bigint[], ${column('product_id')}::bigint[], ${column('sku')}::text[],
-    ${column('name')}::text[], ${column('unit')}::text[], ${column('quantity')}::numeric[],
-    ${column('factor')}::numeric[], ${column('base_quantity')}::numeric[], ${column('unit_price')}::numeric[],
-    ${column('price_overridden')}::boolean[], ${column('tax_rate')}::numeric[], ${column('gross_amount')}::numeric[],
-    ${column('discount_percent')}::numeric[], ${column('discount_amount')}::numeric[],
-    ${column('invoice_discount_amount')}::numeric[], ${column('net_amount')}::numeric[],
-    ${column('tax_amount')}::numeric[], ${column('total_amount')}::numeric[]
+    ${position}::bigint[], ${productId}::bigint[], ${sku}::text[], ${name}::text[], ${unit}::text[],
+    ${quantity}::numeric[], ${factor}::numeric[], ${baseQuantity}::numeric[], ${unitPrice}::numeric[],
+    ${overridden}::boolean[], ${taxRate}::numeric[], ${gross}::numeric[], ${discountPercent}::numeric[],
+    ${discountAmount}::numeric[], ${invoiceDiscount}::numeric[], ${net}::numeric[], ${tax}::numeric[], ${total}::numeric[]
   ) as t(position, product_id, sku, name, unit, quantity, factor, base_quantity, unit_price, price_overridden,
     tax_rate, gross_amount, discount_percent, discount_amount, invoice_discount_amount, net_amount, tax_amount,
     total_amount)`

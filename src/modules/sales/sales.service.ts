@@ -337,7 +337,19 @@ function refuseOverride(field: string): AppError {
   return forbidden('SALES_PRICE_OVERRIDE_FORBIDDEN', `${field}: only a manager or an admin may change a price.`, { field })
 }
 
-/** Request lines → working lines, with catalog prices unless an allowed role overrides them. */
+// Catalog prices and tax rates recur on every sale: each text is parsed once (big.js values are immutable).
+const catalogDecimals = new Map<string, Big>()
+function catalogDecimal(text: string): Big {
+  let value = catalogDecimals.get(text)
+  if (value === undefined) {
+    if (catalogDecimals.size >= 100_000) catalogDecimals.clear()
+    value = new Big(text)
+    catalogDecimals.set(text, value)
+  }
+  return value
+}
+
+/** Request lines (quantities validated already) → working lines, with catalog prices unless an allowed role overrides them. */
 function newWorkingLines(
   principal: Principal,
   inputs: readonly LineInput[],
@@ -354,8 +366,8 @@ function newWorkingLines(
   return resolved.map((r) => {
     const input = inputs[r.index]!
     const name = `${field}[${r.index}]`
-    positiveQuantity(input.quantity, `${name}.quantity`)
-    const catalogPrice = new Big(r.price).times(r.factor)
+    const basePrice = catalogDecimal(r.price)
+    const catalogPrice = r.factor.eq(1) ? basePrice : basePrice.times(r.factor)
     let unitPrice = catalogPrice
     if (input.unitPrice !== undefined) {
       unitPrice = parseDecimal(input.unitPrice, `${name}.unitPrice`)
@@ -373,7 +385,7 @@ function newWorkingLines(
       factor: r.factor,
       unitPrice,
       priceOverridden: !unitPrice.eq(catalogPrice),
-      taxRate: new Big(r.taxRate),
+      taxRate: catalogDecimal(r.taxRate),
       discount: discountOf(input, name) ?? NO_DISCOUNT,
     }
   })
@@ -415,13 +427,13 @@ function price(lines: readonly WorkingLine[], invoiceDiscount: Discount): { pric
       unit_price: decimalString(l.unitPrice),
       price_overridden: l.priceOverridden,
       tax_rate: decimalString(l.taxRate),
-      gross_amount: money(p.grossAmount),
+      gross_amount: p.grossAmount,
       discount_percent: l.discount.percent === null ? null : decimalString(l.discount.percent),
-      discount_amount: money(p.discountAmount),
-      invoice_discount_amount: money(p.invoiceDiscountAmount),
-      net_amount: money(p.netAmount),
-      tax_amount: money(p.taxAmount),
-      total_amount: money(p.totalAmount),
+      discount_amount: p.discountAmount,
+      invoice_discount_amount: p.invoiceDiscountAmount,
+      net_amount: p.netAmount,
+      tax_amount: p.taxAmount,
+      total_amount: p.totalAmount,
     }
   })
   return { priced, rows }
@@ -430,12 +442,12 @@ function price(lines: readonly WorkingLine[], invoiceDiscount: Discount): { pric
 function totalsOf(priced: PricedInvoice, invoiceDiscount: Discount, lineCount: number): repo.InvoiceTotals {
   return {
     discount_percent: invoiceDiscount.percent === null ? null : decimalString(invoiceDiscount.percent),
-    discount_amount: money(priced.discountAmount),
-    subtotal: money(priced.subtotal),
-    line_discount_total: money(priced.lineDiscountTotal),
-    net_total: money(priced.netTotal),
-    tax_total: money(priced.taxTotal),
-    total: money(priced.total),
+    discount_amount: priced.discountAmount,
+    subtotal: priced.subtotal,
+    line_discount_total: priced.lineDiscountTotal,
+    net_total: priced.netTotal,
+    tax_total: priced.taxTotal,
+    total: priced.total,
     line_count: lineCount,
   }
 }
@@ -463,8 +475,8 @@ function storedLine(row: NewLine, id: number, returned?: InvoiceLineRecord): Inv
     tax_amount: row.tax_amount,
     total_amount: row.total_amount,
     returned_quantity: returned?.returned_quantity ?? '0',
-    returned_net: returned?.returned_net ?? '0',
-    returned_tax: returned?.returned_tax ?? '0',
+    returned_net: returned?.returned_net ?? '0.00',
+    returned_tax: returned?.returned_tax ?? '0.00',
   }
 }
 
@@ -619,8 +631,9 @@ export function createSalesService(db: Db) {
         const attempt = async (resolved: ResolvedLine[]) => {
           const lines = newWorkingLines(principal, lineInputs, resolved, 0, 'lines')
           const { priced, rows } = price(lines, invoiceDiscount)
-          const { applied, paid, change } = applyTenders(priced.total, tenders)
-          if (submit && paid.lt(priced.total)) throw notPaid(priced.total, paid)
+          const total = new Big(priced.total)
+          const { applied, paid, change } = applyTenders(total, tenders)
+          if (submit && paid.lt(total)) throw notPaid(total, paid)
           const totals = totalsOf(priced, invoiceDiscount, rows.length)
           const payments = applied.map((a) => ({
             method: a.method,
@@ -753,7 +766,7 @@ export function createSalesService(db: Db) {
         }
         const lines = [...kept, ...added]
         const { priced, rows } = price(lines, invoiceDiscount)
-        if (priced.total.lt(record.paid_total)) {
+        if (new Big(priced.total).lt(record.paid_total)) {
           throw conflict(
             'SALES_EDIT_BELOW_PAID',
             `The edit would make the total ${money(priced.total)} lower than the ${money(record.paid_total)} already paid.`,
