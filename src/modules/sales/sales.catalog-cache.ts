@@ -1,6 +1,13 @@
 import { Big, parseDecimal } from '../../infra/decimal.ts'
 import type { LineRef, ResolvedLine } from '../catalog/index.ts'
 
+/** A resolved line with the catalog decimals parsed, as pricing needs them. */
+export interface SaleLine extends ResolvedLine {
+  /** the catalog price of one `unit` (base price × factor) */
+  unitPrice: Big
+  taxRateValue: Big
+}
+
 /** What a sale needs to know about a product in one unit; quantities come from the request. */
 interface CatalogEntry {
   productId: number
@@ -10,11 +17,60 @@ interface CatalogEntry {
   baseUnit: string
   factor: Big
   price: string
+  unitPrice: Big
   taxRate: string
+  taxRateValue: Big
 }
 
-const keyOf = (line: LineRef) =>
-  line.productId !== undefined ? `i:${line.productId}:${line.unit ?? ''}` : `s:${line.sku ?? ''}:${line.unit ?? ''}`
+const ONE = new Big(1)
+
+function entryOf(r: ResolvedLine): CatalogEntry {
+  const price = new Big(r.price)
+  return {
+    productId: r.productId,
+    sku: r.sku,
+    name: r.name,
+    unit: r.unit,
+    baseUnit: r.baseUnit,
+    factor: r.factor,
+    price: r.price,
+    unitPrice: r.factor.eq(ONE) ? price : price.times(r.factor),
+    taxRate: r.taxRate,
+    taxRateValue: new Big(r.taxRate),
+  }
+}
+
+function saleLine(entry: CatalogEntry, index: number, quantity: Big, active: boolean): SaleLine {
+  return {
+    index,
+    productId: entry.productId,
+    sku: entry.sku,
+    name: entry.name,
+    unit: entry.unit,
+    baseUnit: entry.baseUnit,
+    quantity,
+    factor: entry.factor,
+    baseQuantity: entry.factor.eq(ONE) ? quantity : quantity.times(entry.factor),
+    price: entry.price,
+    unitPrice: entry.unitPrice,
+    taxRate: entry.taxRate,
+    taxRateValue: entry.taxRateValue,
+    active,
+  }
+}
+
+/** Lines resolved by the catalog, with their decimals parsed for pricing. */
+export function saleLinesOf(resolved: readonly ResolvedLine[]): SaleLine[] {
+  return resolved.map((r) => saleLine(entryOf(r), r.index, r.quantity, r.active))
+}
+
+/** Lines naming a product by id in its base unit — a till's usual line — are kept by number. */
+const keyOf = (line: LineRef): number | string =>
+  line.productId !== undefined
+    ? line.unit === undefined
+      ? line.productId
+      : `i:${line.productId}:${line.unit}`
+    : `s:${line.sku ?? ''}:${line.unit ?? ''}`
 
 /**
  * Products a sale has already looked up, so the next sale of them skips the catalog lookup (a
@@ -25,7 +81,7 @@ const keyOf = (line: LineRef) =>
  * processes. Inactive products are not kept, so a product sold again is always looked up.
  */
 export class CatalogCache {
-  readonly #entries = new Map<string, CatalogEntry>()
+  readonly #entries = new Map<number | string, CatalogEntry>()
   readonly #maxEntries: number
 
   constructor(maxEntries = 100_000) {
@@ -33,31 +89,18 @@ export class CatalogCache {
   }
 
   /** Every line resolved from the cache, or undefined if any line is missing from it. */
-  lookup(lines: readonly LineRef[]): ResolvedLine[] | undefined {
-    const resolved: ResolvedLine[] = []
-    for (const [index, line] of lines.entries()) {
+  lookup(lines: readonly LineRef[]): SaleLine[] | undefined {
+    const resolved: SaleLine[] = []
+    for (let index = 0; index < lines.length; index++) {
+      const line = lines[index]!
       const entry = this.#entries.get(keyOf(line))
       if (!entry) return undefined
-      const quantity = parseDecimal(line.quantity, `lines[${index}].quantity`)
-      resolved.push({
-        index,
-        productId: entry.productId,
-        sku: entry.sku,
-        name: entry.name,
-        unit: entry.unit,
-        baseUnit: entry.baseUnit,
-        quantity,
-        factor: entry.factor,
-        baseQuantity: quantity.times(entry.factor),
-        price: entry.price,
-        taxRate: entry.taxRate,
-        active: true,
-      })
+      resolved.push(saleLine(entry, index, parseDecimal(line.quantity, `lines[${index}].quantity`), true))
     }
     return resolved
   }
 
-  remember(lines: readonly LineRef[], resolved: readonly ResolvedLine[]): void {
+  remember(lines: readonly LineRef[], resolved: readonly SaleLine[]): void {
     if (this.#entries.size + resolved.length > this.#maxEntries) this.#entries.clear()
     for (const r of resolved) {
       const line = lines[r.index]
@@ -73,9 +116,11 @@ export class CatalogCache {
         name: r.name,
         unit: r.unit,
         baseUnit: r.baseUnit,
-        factor: new Big(r.factor),
+        factor: r.factor,
         price: r.price,
+        unitPrice: r.unitPrice,
         taxRate: r.taxRate,
+        taxRateValue: r.taxRateValue,
       })
     }
   }

@@ -14,7 +14,7 @@ import {
   roundMoney,
   type TenderInput,
 } from './sales.pricing.ts'
-import { CatalogCache } from './sales.catalog-cache.ts'
+import { CatalogCache, type SaleLine, saleLinesOf } from './sales.catalog-cache.ts'
 import * as repo from './sales.repository.ts'
 import type { InvoiceLineRecord, InvoiceRecord, NewLine, PaymentRecord } from './sales.repository.ts'
 import type { InvoiceStatus, PaymentMethod } from './sales.tables.ts'
@@ -337,23 +337,11 @@ function refuseOverride(field: string): AppError {
   return forbidden('SALES_PRICE_OVERRIDE_FORBIDDEN', `${field}: only a manager or an admin may change a price.`, { field })
 }
 
-// Catalog prices and tax rates recur on every sale: each text is parsed once (big.js values are immutable).
-const catalogDecimals = new Map<string, Big>()
-function catalogDecimal(text: string): Big {
-  let value = catalogDecimals.get(text)
-  if (value === undefined) {
-    if (catalogDecimals.size >= 100_000) catalogDecimals.clear()
-    value = new Big(text)
-    catalogDecimals.set(text, value)
-  }
-  return value
-}
-
 /** Request lines (quantities validated already) → working lines, with catalog prices unless an allowed role overrides them. */
 function newWorkingLines(
   principal: Principal,
   inputs: readonly LineInput[],
-  resolved: readonly ResolvedLine[],
+  resolved: readonly SaleLine[],
   firstPosition: number,
   field: string,
 ): WorkingLine[] {
@@ -366,8 +354,7 @@ function newWorkingLines(
   return resolved.map((r) => {
     const input = inputs[r.index]!
     const name = `${field}[${r.index}]`
-    const basePrice = catalogDecimal(r.price)
-    const catalogPrice = r.factor.eq(1) ? basePrice : basePrice.times(r.factor)
+    const catalogPrice = r.unitPrice
     let unitPrice = catalogPrice
     if (input.unitPrice !== undefined) {
       unitPrice = parseDecimal(input.unitPrice, `${name}.unitPrice`)
@@ -385,7 +372,7 @@ function newWorkingLines(
       factor: r.factor,
       unitPrice,
       priceOverridden: !unitPrice.eq(catalogPrice),
-      taxRate: catalogDecimal(r.taxRate),
+      taxRate: r.taxRateValue,
       discount: discountOf(input, name) ?? NO_DISCOUNT,
     }
   })
@@ -628,7 +615,7 @@ export function createSalesService(db: Db) {
 
       return write(principal, options, 'create invoice', input, false, async (executor, claimId) => {
         /** Prices the lines from `resolved` and writes the invoice; 'stale' if the catalog changed since. */
-        const attempt = async (resolved: ResolvedLine[]) => {
+        const attempt = async (resolved: SaleLine[]) => {
           const lines = newWorkingLines(principal, lineInputs, resolved, 0, 'lines')
           const { priced, rows } = price(lines, invoiceDiscount)
           const total = new Big(priced.total)
@@ -660,7 +647,7 @@ export function createSalesService(db: Db) {
           return { inserted, totals, rows, payments, paid, change }
         }
         const lookUp = async () => {
-          const resolved = lineInputs.length > 0 ? await resolveLines(executor, lineInputs) : []
+          const resolved = saleLinesOf(lineInputs.length > 0 ? await resolveLines(executor, lineInputs) : [])
           catalogCache.remember(lineInputs, resolved)
           return resolved
         }
@@ -725,7 +712,7 @@ export function createSalesService(db: Db) {
       })
 
       return write(principal, options, `edit invoice ${id}`, input, true, async (trx, claimId) => {
-        const resolved = add.length > 0 ? await resolveLines(trx, add) : []
+        const resolved = saleLinesOf(add.length > 0 ? await resolveLines(trx, add) : [])
         catalogCache.remember(add, resolved)
         const record = await lockForWrite(trx, principal, id)
         requireDraft(record)
