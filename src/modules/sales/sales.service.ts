@@ -3,7 +3,7 @@ import type { Db, Executor } from '../../infra/db/database.ts'
 import { Big, decimalString, money, parseDecimal } from '../../infra/decimal.ts'
 import { type AppError, conflict, forbidden, invalid, notFound } from '../../infra/errors.ts'
 import { type Principal, requireLocation, requireRole } from '../access/index.ts'
-import { type LineRef, type ResolvedLine, resolveLines } from '../catalog/index.ts'
+import { type LineRef, resolveLines } from '../catalog/index.ts'
 import { shortStockOf } from '../inventory/index.ts'
 import {
   applyTenders,
