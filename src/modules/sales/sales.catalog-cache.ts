@@ -9,18 +9,7 @@ export interface SaleLine extends ResolvedLine {
 }
 
 /** What a sale needs to know about a product in one unit; quantities come from the request. */
-interface CatalogEntry {
-  productId: number
-  sku: string
-  name: string
-  unit: string
-  baseUnit: string
-  factor: Big
-  price: string
-  unitPrice: Big
-  taxRate: string
-  taxRateValue: Big
-}
+type CatalogEntry = Omit<SaleLine, 'index' | 'quantity' | 'baseQuantity' | 'active'>
 
 const ONE = new Big(1)
 
@@ -110,18 +99,8 @@ export class CatalogCache {
         this.#entries.delete(key)
         continue
       }
-      this.#entries.set(key, {
-        productId: r.productId,
-        sku: r.sku,
-        name: r.name,
-        unit: r.unit,
-        baseUnit: r.baseUnit,
-        factor: r.factor,
-        price: r.price,
-        unitPrice: r.unitPrice,
-        taxRate: r.taxRate,
-        taxRateValue: r.taxRateValue,
-      })
+      const { index, quantity, baseQuantity, active, ...entry } = r
+      this.#entries.set(key, entry)
     }
   }
 

@@ -346,20 +346,19 @@ describeEachDatabase('sales', (ctx) => {
       { productId: scarce.id, quantity: '1' },
     ])
     const { principal } = await createToken(ctx.db, 'cashier')
-    const error = await rejects(
+    // the plenty product twice (3 of 5 in all), the scarce one `scarceQuantity` of 1
+    const checkout = (scarceQuantity: number) =>
       sales().createInvoice(principal, {
         locationId: location.id,
-        // the plenty product twice (3 of 5 in all), the scarce one 3 of 1
         lines: [
           { productId: plenty.id, quantity: 2 },
-          { productId: scarce.id, quantity: 3 },
+          { productId: scarce.id, quantity: scarceQuantity },
           { productId: plenty.id, quantity: 1 },
         ],
         payments: [{ method: 'cash', amount: '100' }],
         submit: true,
-      }),
-      'SALES_INSUFFICIENT_STOCK',
-    )
+      })
+    const error = await rejects(checkout(3), 'SALES_INSUFFICIENT_STOCK')
     assert.equal(error.kind, 'conflict')
     assert.deepEqual(error.details, {
       lines: [{ lineIds: [], positions: [1], productId: scarce.id, sku: scarce.sku, requested: '3', available: '1' }],
@@ -379,16 +378,7 @@ describeEachDatabase('sales', (ctx) => {
       rollup_quantity: null,
     })
     // the same sale within the stock goes through, so the refusal above was the shortage alone
-    const { body } = await sales().createInvoice(principal, {
-      locationId: location.id,
-      lines: [
-        { productId: plenty.id, quantity: 2 },
-        { productId: scarce.id, quantity: 1 },
-        { productId: plenty.id, quantity: 1 },
-      ],
-      payments: [{ method: 'cash', amount: '100' }],
-      submit: true,
-    })
+    const { body } = await checkout(1)
     assert.equal(body.status, 'submitted')
     assert.equal(await stockOf(ctx.db, location.id, plenty.id), '2.000000')
     assert.equal(await stockOf(ctx.db, location.id, scarce.id), '0.000000')

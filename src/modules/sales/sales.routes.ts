@@ -34,7 +34,7 @@ export function registerSalesRoutes(app: HttpServer, sales: SalesService): void 
     {
       schema: {
         tags,
-        description: `Create a draft invoice, or with \`submit: true\` create, pay and submit it in one transaction. ${idempotent}`,
+        description: `Create a draft invoice, or with \`submit: true\` sell at once: invoice, lines, payments, stock, ledger and rollups in ONE SQL statement. 409 names every line short of stock. ${idempotent}`,
         headers: IdempotencyHeaders,
         body: CreateInvoiceBody,
         response: { 201: Invoice, ...errorResponses(400, 401, 403, 404, 409, 422) },
@@ -100,7 +100,7 @@ export function registerSalesRoutes(app: HttpServer, sales: SalesService): void 
     {
       schema: {
         tags,
-        description: `Submit a draft that is paid in full (payments may come with it): stock, ledger and rollups in one transaction of 5 statements. 409 names every line short of stock. ${idempotent}`,
+        description: `Submit a draft that is paid in full (payments may come with it): stock, ledger and rollups in one transaction of 4 statements. 409 names every line short of stock. ${idempotent}`,
         params: IdParams,
         headers: IdempotencyHeaders,
         body: SubmitBody,
