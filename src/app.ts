@@ -23,11 +23,11 @@ export async function openDatabase(config: Config): Promise<Db> {
 }
 
 /** Every module's service, built once over one database. */
-export function createServices(db: Db) {
+export function createServices(db: Db, config?: Pick<Config, 'idempotencyKeyTtlHours'>) {
   const access = createAccessService(db)
   const catalog = createCatalogService(db)
   const inventory = createInventoryService(db)
-  const sales = createSalesService(db)
+  const sales = createSalesService(db, config ? { idempotencyKeyTtlHours: config.idempotencyKeyTtlHours } : {})
   const reporting = createReportingService(db)
   return { access, catalog, inventory, sales, reporting }
 }
@@ -55,7 +55,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
   const db = options.db ?? (await openDatabase(config))
   try {
     if (options.migrate ?? true) await migrate(db.primary)
-    const services = createServices(db)
+    const services = createServices(db, config)
     const http = await createHttpServer(config)
     registerAuthentication(http, services.access)
     registerHealthRoutes(http, db)

@@ -10,6 +10,7 @@ import { formatMigrationPlan, MigrationError, migrate, migrationStatus, planMigr
 import { newQueryStats, runWithQueryStats } from './infra/db/query-stats.ts'
 import { AppError } from './infra/errors.ts'
 import { createAccessService, ROLES, type Role } from './modules/access/index.ts'
+import { type PruneSchedule, pruneIdempotencyKeys, scheduleIdempotencyKeyPruning } from './modules/sales/index.ts'
 
 function config(): Config {
   return loadConfig()
@@ -49,6 +50,7 @@ program
       seedDemo: base.seedDemo && options.seed,
     })
     const app = await buildApp(cfg)
+    let pruning: PruneSchedule | undefined
     let closing = false
     const shutdown = async (signal: string) => {
       if (closing) return
@@ -56,6 +58,7 @@ program
       app.http.log.info({ signal }, 'shutting down: draining requests and closing the database')
       const force = setTimeout(() => process.exit(1), 10_000)
       force.unref()
+      await pruning?.stop()
       await app.close()
       process.exit(0)
     }
@@ -64,6 +67,7 @@ program
     let seedReport: Awaited<ReturnType<typeof seedDemoShop>> | undefined
     if (cfg.seedDemo) seedReport = await seedDemoShop(app.db, app.services, { onlyIfEmpty: true })
     const address = await app.http.listen({ port: cfg.port, host: cfg.host })
+    if (!closing) pruning = scheduleIdempotencyKeyPruning(app.db, { ttlHours: cfg.idempotencyKeyTtlHours, log: app.http.log })
     const lines = [
       '',
       `Brisk is running at ${address}  (API docs: ${address}/docs)`,
@@ -130,7 +134,7 @@ program
     await withDatabase(async (db) => {
       await migrate(db.primary)
       const { createServices } = await import('./app.ts')
-      const report = await seedDemoShop(db, createServices(db), { onlyIfEmpty: !options.force })
+      const report = await seedDemoShop(db, createServices(db, config()), { onlyIfEmpty: !options.force })
       if (!report.seeded) {
         console.log('The database has products already; nothing seeded (use --force to seed anyway).')
         return
@@ -138,6 +142,28 @@ program
       console.log(`Seeded ${report.products} products in ${report.categories} categories, ${report.locations} locations.`)
       console.log(`admin token:   ${report.adminToken}`)
       console.log(`cashier token: ${report.cashierToken}`)
+    })
+  })
+
+const prune = program.command('prune').description('Delete data that is kept only for a while.')
+prune
+  .command('idempotency-keys')
+  .description(
+    'Delete idempotency keys older than BRISK_IDEMPOTENCY_KEY_TTL_HOURS (default 24), in batches. `brisk serve` does this every hour.',
+  )
+  .option('--older-than-hours <hours>', 'delete keys created more than this many hours ago (default: the TTL)', (v) => {
+    const hours = Number(v)
+    if (!Number.isInteger(hours) || hours < 1 || hours > 1_000_000) throw new InvalidArgumentError('a whole number of hours, at least 1')
+    return hours
+  })
+  .action(async (options: { olderThanHours?: number }) => {
+    const ttlHours = options.olderThanHours ?? config().idempotencyKeyTtlHours
+    await withDatabase(async (db) => {
+      await migrate(db.primary)
+      const started = performance.now()
+      const deleted = await pruneIdempotencyKeys(db, { ttlHours })
+      const ms = (performance.now() - started).toFixed(0)
+      console.log(`Deleted ${deleted} idempotency key(s) older than ${ttlHours} hour(s) in ${ms} ms.`)
     })
   })
 

@@ -24,6 +24,14 @@ test('bad values are refused with the variable named', () => {
   ])
 })
 
+test('idempotency keys are kept 24 hours unless told otherwise, and at least an hour', () => {
+  assert.equal(loadConfig({}).idempotencyKeyTtlHours, 24)
+  assert.equal(loadConfig({ BRISK_IDEMPOTENCY_KEY_TTL_HOURS: '72' }).idempotencyKeyTtlHours, 72)
+  for (const bad of ['0', '1.5', 'a day']) {
+    assert.throws(() => loadConfig({ BRISK_IDEMPOTENCY_KEY_TTL_HOURS: bad }), /BRISK_IDEMPOTENCY_KEY_TTL_HOURS/)
+  }
+})
+
 test('.env.example and docs/configuration.md match the schema (regenerate with `brisk config`)', () => {
   assert.equal(fs.readFileSync(path.join(root, '.env.example'), 'utf8'), renderEnvExample())
   assert.equal(fs.readFileSync(path.join(root, 'docs/configuration.md'), 'utf8'), renderConfigDoc())

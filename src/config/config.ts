@@ -16,6 +16,7 @@ export interface Config {
   readonly redisUrl: string | undefined
   readonly bodyLimitBytes: number
   readonly seedDemo: boolean
+  readonly idempotencyKeyTtlHours: number
 }
 
 interface Variable<K extends keyof Config> {
@@ -154,6 +155,14 @@ export const CONFIG_VARIABLES = [
       if (raw === 'false' || raw === '0') return false
       throw new ConfigError(`BRISK_SEED_DEMO must be true or false, got "${raw}"`)
     },
+  }),
+  defineVariable({
+    name: 'BRISK_IDEMPOTENCY_KEY_TTL_HOURS',
+    key: 'idempotencyKeyTtlHours',
+    description:
+      'Hours an Idempotency-Key is kept (a retry with the same key within that time replays the first response). `brisk serve` deletes older keys every hour; so does `brisk prune idempotency-keys`.',
+    example: '24',
+    parse: integer('BRISK_IDEMPOTENCY_KEY_TTL_HOURS', 24, 1, 24 * 366),
   }),
 ] as const
 

@@ -1,3 +1,10 @@
+export {
+  type PruneIdempotencyKeysOptions,
+  type PruneLog,
+  type PruneSchedule,
+  pruneIdempotencyKeys,
+  scheduleIdempotencyKeyPruning,
+} from './sales.maintenance.ts'
 export { type PricedInvoice, type PricingLine, priceInvoice } from './sales.pricing.ts'
 export { registerSalesRoutes } from './sales.routes.ts'
 export {

@@ -529,6 +529,26 @@ describeEachDatabase('sales', (ctx) => {
     for (const p of products) assert.equal(await stockOf(ctx.db, location.id, p.id), '998.000000')
   })
 
+  test('a key older than its time to live is free again; within it, it replays', async () => {
+    const { location, products, principal } = await shop(ctx.db, 1)
+    const service = createSalesService(ctx.db, { idempotencyKeyTtlHours: 24 })
+    const input = { locationId: location.id, lines: [{ productId: products[0]!.id, quantity: 1 }] }
+    const first = await service.createInvoice(principal, input, { idempotencyKey: 'old-key' })
+    await sql`update idempotency_key set created_at = now() - interval '23 hours'`.execute(ctx.db.primary)
+    const replay = await service.createInvoice(principal, input, { idempotencyKey: 'old-key' })
+    assert.equal(replay.replayed, true)
+    assert.equal(replay.body.id, first.body.id)
+    await sql`update idempotency_key set created_at = now() - interval '25 hours'`.execute(ctx.db.primary)
+    // expired: another body under the same key is a new request, not a 422
+    const fresh = await service.createInvoice(principal, { ...input, note: 'next day' }, { idempotencyKey: 'old-key' })
+    assert.equal(fresh.replayed, false)
+    assert.notEqual(fresh.body.id, first.body.id)
+    assert.equal(fresh.body.note, 'next day')
+    const again = await service.createInvoice(principal, { ...input, note: 'next day' }, { idempotencyKey: 'old-key' })
+    assert.equal(again.replayed, true)
+    assert.equal(again.body.id, fresh.body.id)
+  })
+
   test('a failed request leaves its key free for the retry', async () => {
     const { location, products, principal } = await shop(ctx.db, 1, { stock: '1' })
     const invoice = await draft(principal, location.id, [products[0]!.id], '2')

@@ -564,19 +564,6 @@ export async function insertReturn(
   return rows[0]!
 }
 
-/** Claims a key for this request; undefined when someone already holds it (their row is committed). */
-export async function claimIdempotencyKey(
-  db: Executor,
-  values: { scope: string; key: string; operation: string; requestHash: string },
-): Promise<{ id: number } | undefined> {
-  return db
-    .insertInto('idempotency_key')
-    .values({ scope: values.scope, key: values.key, operation: values.operation, request_hash: values.requestHash })
-    .onConflict((oc) => oc.columns(['scope', 'key']).doNothing())
-    .returning('id')
-    .executeTakeFirst()
-}
-
 export function findIdempotencyKey(db: Executor, scope: string, key: string) {
   return db
     .selectFrom('idempotency_key')
@@ -592,4 +579,37 @@ export async function recordIdempotentResponse(db: Executor, idempotency: Idempo
     .set({ response: JSON.stringify(idempotency.response) })
     .where('id', '=', idempotency.id)
     .execute()
+}
+
+/**
+ * Deletes up to `batchSize` idempotency keys created before `olderThan`; returns how many. The
+ * outer `created_at` test is re-checked on a row that changed while the delete waited for its
+ * lock, so a key renewed meanwhile (created_at moved to now) is left alone.
+ */
+export async function deleteExpiredIdempotencyKeys(db: Executor, olderThan: Date, batchSize: number): Promise<number> {
+  const result = await sql`
+    delete from idempotency_key
+    where id in (select id from idempotency_key where created_at < ${olderThan} order by id limit ${batchSize})
+      and created_at < ${olderThan}`.execute(db)
+  return Number(result.numAffectedRows ?? 0n)
+}
+
+/**
+ * Claims a key for this request; undefined when someone already holds it (their row is
+ * committed). A key older than `ttlHours` (by the database's clock, which also wrote created_at)
+ * counts as absent: its row is taken over for this request. A concurrent claim
+ * of the same expired key waits on the row lock and then sees the renewed, fresh row.
+ */
+export async function claimUnexpiredIdempotencyKey(
+  db: Executor,
+  values: { scope: string; key: string; operation: string; requestHash: string; ttlHours: number },
+): Promise<{ id: number } | undefined> {
+  const { rows } = await sql<{ id: number }>`
+    insert into idempotency_key (scope, key, operation, request_hash)
+    values (${values.scope}, ${values.key}, ${values.operation}, ${values.requestHash})
+    on conflict (scope, key) do update
+    set operation = excluded.operation, request_hash = excluded.request_hash, response = null, created_at = now()
+    where idempotency_key.created_at < now() - make_interval(hours => ${values.ttlHours}::integer)
+    returning id`.execute(db)
+  return rows[0]
 }

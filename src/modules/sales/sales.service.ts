@@ -536,7 +536,8 @@ async function refusingShortLines<T>(
   }
 }
 
-export function createSalesService(db: Db) {
+export function createSalesService(db: Db, options: { idempotencyKeyTtlHours?: number } = {}) {
+  const ttlHours = options.idempotencyKeyTtlHours ?? 24
   const catalogCache = new CatalogCache()
   /**
    * Runs a write, in a transaction when it needs one or when it carries an idempotency key. The
@@ -560,7 +561,8 @@ export function createSalesService(db: Db) {
       if (key === undefined) return { body: await work(trx, null), replayed: false }
       const scope = principal.tokenId === null ? 'system' : `token:${principal.tokenId}`
       const requestHash = createHash('sha256').update(`${operation}\n${canonicalJson(request)}`).digest('hex')
-      const claimed = await repo.claimIdempotencyKey(trx, { scope, key, operation, requestHash })
+      // a key older than the TTL counts as absent: this request takes its row over
+      const claimed = await repo.claimUnexpiredIdempotencyKey(trx, { scope, key, operation, requestHash, ttlHours })
       if (claimed) return { body: await work(trx, claimed.id), replayed: false }
       const existing = await repo.findIdempotencyKey(trx, scope, key)
       if (!existing || existing.response === null) {
