@@ -41,11 +41,8 @@ export interface PaymentRecord {
   created_at: Date | string
 }
 
-export interface InvoiceRecord {
-  id: number
-  location_id: number
-  status: InvoiceStatus
-  note: string | null
+/** An invoice's amounts as priced: the invoice discount as entered, and the line sums. */
+export interface InvoiceTotals {
   discount_percent: string | null
   discount_amount: string
   subtotal: string
@@ -53,10 +50,17 @@ export interface InvoiceRecord {
   net_total: string
   tax_total: string
   total: string
+  line_count: number
+}
+
+export interface InvoiceRecord extends InvoiceTotals {
+  id: number
+  location_id: number
+  status: InvoiceStatus
+  note: string | null
   paid_total: string
   change_due: string
   returned_total: string
-  line_count: number
   created_by: number | null
   created_at: Date
   updated_at: Date
@@ -143,17 +147,6 @@ export interface NewPayment {
   tendered: string
   change: string
   reference: string | null
-}
-
-export interface InvoiceTotals {
-  discount_percent: string | null
-  discount_amount: string
-  subtotal: string
-  line_discount_total: string
-  net_total: string
-  tax_total: string
-  total: string
-  line_count: number
 }
 
 /**
