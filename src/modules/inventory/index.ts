@@ -13,6 +13,5 @@ export {
   type InventoryService,
   type LabelledMovement,
   moveStockOrFail,
-  type ShortLine,
   type TransferStockInput,
 } from './inventory.service.ts'

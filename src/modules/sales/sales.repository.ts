@@ -211,7 +211,7 @@ export interface InsertedInvoice {
   lineIds: number[]
 }
 
-/** Catalog values a line was priced with, when they came from the cache and must be re-checked. */
+/** The catalog price a line was priced with (from the cache or a lookup), re-checked in the write. */
 export interface CatalogCheck {
   position: number
   /** price of one base unit */
@@ -221,10 +221,10 @@ export interface CatalogCheck {
 /**
  * Writes an invoice with all its lines and payments (and, for an immediate sale, its stock
  * movements, ledger rows and rollups) in one statement — a whole sale, atomic without a
- * transaction around it; a stock shortage aborts it (inventory's shortStockOf reads the error). With `catalog`, the product values the lines were priced with (sku, name, unit
- * factor, tax rate, and the given base prices) are compared with the catalog first, and nothing
- * is written if any differs: the result is then 'stale'. It is undefined when the location does
- * not exist.
+ * transaction around it; a stock shortage aborts it (inventory's shortStockOf reads the error).
+ * The product values the lines were priced with (sku, name, unit factor, tax rate, and the given
+ * base prices) are compared with the catalog first, and nothing is written if any differs: the
+ * result is then 'stale'. It is undefined when the location does not exist.
  */
 export async function insertInvoice(
   db: Executor,
@@ -238,7 +238,7 @@ export async function insertInvoice(
     lines: readonly NewLine[]
     payments: readonly NewPayment[]
     /** the catalog prices the lines were priced with, to check before writing */
-    catalog: readonly CatalogCheck[] | null
+    catalog: readonly CatalogCheck[]
     /** for a sale submitted at once: its stock and rollups */
     effect: SalesEffect | null
   },
@@ -252,7 +252,7 @@ export async function insertInvoice(
       -- a subquery per line, so each is an index probe whatever the catalog's size
       select t.position
       from input t
-      join unnest(${pgArray(check ? check.map((c) => c.position) : [])}::bigint[], ${pgArray(check ? check.map((c) => c.price) : [])}::numeric[])
+      join unnest(${pgArray(check.map((c) => c.position))}::bigint[], ${pgArray(check.map((c) => c.price))}::numeric[])
         as c(position, price) on c.position = t.position
       where (
         select p.active and p.sku = t.sku and p.name = t.name and p.price = c.price and p.tax_rate = t.tax_rate
@@ -553,7 +553,7 @@ export async function insertReturn(
       invoiceId: values.invoiceId,
       at: values.at,
     })}
-    select id, created_at, ${refuseShortStock} as stock_ok from ret`.execute(db)
+    select id, created_at, ${stockGuard(values.effect)} from ret`.execute(db)
   return rows[0]!
 }
 
