@@ -1,4 +1,4 @@
-import type { Config } from './config/config.ts'
+import { type Config, refuseUnbuiltSettings } from './config/config.ts'
 import { connectPglite, connectPostgres } from './infra/db/connect.ts'
 import type { Db } from './infra/db/database.ts'
 import { migrate } from './infra/db/migrations.ts'
@@ -12,6 +12,7 @@ import { createSalesService, registerSalesRoutes } from './modules/sales/index.t
 
 /** Opens the configured database: PostgreSQL when BRISK_DATABASE_URL is set, else embedded PGlite. */
 export async function openDatabase(config: Config): Promise<Db> {
+  refuseUnbuiltSettings(config)
   if (config.databaseUrl) {
     return connectPostgres({
       url: config.databaseUrl,
@@ -51,6 +52,7 @@ export interface BuildAppOptions {
 
 /** The composition root: infra and modules are built here once; tests build the app here too. */
 export async function buildApp(config: Config, options: BuildAppOptions = {}): Promise<BriskApp> {
+  refuseUnbuiltSettings(config)
   const ownsDb = options.db === undefined
   const db = options.db ?? (await openDatabase(config))
   try {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import path from 'node:path'
 import { test } from 'node:test'
-import { ConfigError, loadConfig, renderConfigDoc, renderEnvExample } from './config.ts'
+import { ConfigError, loadConfig, refuseUnbuiltSettings, renderConfigDoc, renderEnvExample } from './config.ts'
 
 const root = path.resolve(import.meta.dirname, '../..')
 
@@ -35,4 +35,16 @@ test('idempotency keys are kept 24 hours unless told otherwise, and at least an 
 test('.env.example and docs/configuration.md match the schema (regenerate with `brisk config`)', () => {
   assert.equal(fs.readFileSync(path.join(root, '.env.example'), 'utf8'), renderEnvExample())
   assert.equal(fs.readFileSync(path.join(root, 'docs/configuration.md'), 'utf8'), renderConfigDoc())
+})
+
+test('Redis and replica settings are refused at start until their features are built, naming the variable', () => {
+  assert.doesNotThrow(() => refuseUnbuiltSettings(loadConfig({})))
+  assert.throws(
+    () => refuseUnbuiltSettings(loadConfig({ BRISK_REDIS_URL: 'redis://x' })),
+    (e: Error) => e instanceof ConfigError && /BRISK_REDIS_URL is set, but the Redis cache tier is not built yet/.test(e.message),
+  )
+  assert.throws(
+    () => refuseUnbuiltSettings(loadConfig({ BRISK_REPLICA_URLS: 'postgres://a/x' })),
+    (e: Error) => e instanceof ConfigError && /BRISK_REPLICA_URLS is set, but read replica routing is not built yet/.test(e.message),
+  )
 })

@@ -73,7 +73,8 @@ export const CONFIG_VARIABLES = [
   defineVariable({
     name: 'BRISK_REPLICA_URLS',
     key: 'replicaUrls',
-    description: 'Comma-separated PostgreSQL URLs of read replicas. Unset: reads that accept lag go to the primary.',
+    description:
+      'Comma-separated PostgreSQL URLs of read replicas. Not built yet: setting it is refused at start; every read goes to the primary.',
     example: '',
     parse: (raw) => {
       const urls = (raw ?? '')
@@ -134,7 +135,8 @@ export const CONFIG_VARIABLES = [
   defineVariable({
     name: 'BRISK_REDIS_URL',
     key: 'redisUrl',
-    description: 'Redis URL for the shared cache tier and invalidation bus. Unset: in-process cache only.',
+    description:
+      'Redis URL for the shared cache tier and invalidation bus. Not built yet: setting it is refused at start; caches are in-process.',
     example: 'redis://127.0.0.1:6379',
     parse: optionalUrl('BRISK_REDIS_URL', ['redis:', 'rediss:']),
   }),
@@ -165,6 +167,30 @@ export const CONFIG_VARIABLES = [
     parse: integer('BRISK_IDEMPOTENCY_KEY_TTL_HOURS', 24, 1, 24 * 366),
   }),
 ] as const
+
+/**
+ * Settings that parse but whose feature is not built yet. Starting with one set would silently run
+ * without it (no replicas, no shared cache), so it is refused instead; each feature's work removes
+ * its entry.
+ */
+const NOT_BUILT_YET: readonly { key: keyof Config; name: string; feature: string }[] = [
+  { key: 'redisUrl', name: 'BRISK_REDIS_URL', feature: 'the Redis cache tier' },
+  { key: 'replicaUrls', name: 'BRISK_REPLICA_URLS', feature: 'read replica routing' },
+]
+
+/** Throws a ConfigError naming every setting whose feature is not built yet. */
+export function refuseUnbuiltSettings(config: Config): void {
+  const set = NOT_BUILT_YET.filter(({ key }) => {
+    const value = config[key]
+    return Array.isArray(value) ? value.length > 0 : value !== undefined
+  })
+  if (set.length === 0) return
+  throw new ConfigError(
+    set
+      .map((s) => `${s.name} is set, but ${s.feature} is not built yet; unset ${s.name} to start Brisk without it.`)
+      .join('\n'),
+  )
+}
 
 /** Builds a frozen Config; `overrides` lets tests and the CLI set values without touching process.env. */
 export function loadConfig(env: Record<string, string | undefined> = process.env, overrides: Partial<Config> = {}): Config {
