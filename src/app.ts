@@ -3,6 +3,7 @@ import { connectPglite, connectPostgres } from './infra/db/connect.ts'
 import type { Db } from './infra/db/database.ts'
 import { migrate } from './infra/db/migrations.ts'
 import { registerHealthRoutes } from './infra/http/health.ts'
+import { type PruneSchedule, scheduleIdempotencyKeyPruning } from './infra/idempotency/idempotency.maintenance.ts'
 import { createHttpServer, type HttpServer } from './infra/http/server.ts'
 import { createAccessService, registerAuthentication } from './modules/access/index.ts'
 import { createCatalogService, registerCatalogRoutes } from './modules/catalog/index.ts'
@@ -40,6 +41,8 @@ export interface BriskApp {
   db: Db
   services: Services
   http: HttpServer
+  /** Starts what a serving process runs in the background (idempotency keys pruned hourly); close() stops it. */
+  startBackgroundJobs(): void
   close(): Promise<void>
 }
 
@@ -65,12 +68,18 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
     registerInventoryRoutes(http, services.inventory)
     registerSalesRoutes(http, services.sales)
     registerReportingRoutes(http, services.reporting)
+    const jobs: PruneSchedule[] = []
     return {
       config,
       db,
       services,
       http,
+      startBackgroundJobs: () => {
+        if (jobs.length > 0) return
+        jobs.push(scheduleIdempotencyKeyPruning(db, { ttlHours: config.idempotencyKeyTtlHours, log: http.log }))
+      },
       close: async () => {
+        await Promise.all(jobs.map((job) => job.stop()))
         await http.close()
         if (ownsDb) await db.close()
       },

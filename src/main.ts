@@ -9,8 +9,8 @@ import { formatViolations, runLintCommand } from './infra/db/migration-lint/inde
 import { formatMigrationPlan, MigrationError, migrate, migrationStatus, planMigrations } from './infra/db/migrations.ts'
 import { newQueryStats, runWithQueryStats } from './infra/db/query-stats.ts'
 import { AppError } from './infra/errors.ts'
+import { pruneIdempotencyKeys } from './infra/idempotency/idempotency.maintenance.ts'
 import { createAccessService, ROLES, type Role } from './modules/access/index.ts'
-import { type PruneSchedule, pruneIdempotencyKeys, scheduleIdempotencyKeyPruning } from './modules/sales/index.ts'
 
 function config(): Config {
   return loadConfig()
@@ -50,7 +50,6 @@ program
       seedDemo: base.seedDemo && options.seed,
     })
     const app = await buildApp(cfg)
-    let pruning: PruneSchedule | undefined
     let closing = false
     const shutdown = async (signal: string) => {
       if (closing) return
@@ -58,7 +57,6 @@ program
       app.http.log.info({ signal }, 'shutting down: draining requests and closing the database')
       const force = setTimeout(() => process.exit(1), 10_000)
       force.unref()
-      await pruning?.stop()
       await app.close()
       process.exit(0)
     }
@@ -67,7 +65,7 @@ program
     let seedReport: Awaited<ReturnType<typeof seedDemoShop>> | undefined
     if (cfg.seedDemo) seedReport = await seedDemoShop(app.db, app.services, { onlyIfEmpty: true })
     const address = await app.http.listen({ port: cfg.port, host: cfg.host })
-    if (!closing) pruning = scheduleIdempotencyKeyPruning(app.db, { ttlHours: cfg.idempotencyKeyTtlHours, log: app.http.log })
+    if (!closing) app.startBackgroundJobs()
     const lines = [
       '',
       `Brisk is running at ${address}  (API docs: ${address}/docs)`,

@@ -1,4 +1,4 @@
-import { invoiceSubmitScenario } from './invoice-submit.ts'
+import { invoiceSubmitScenario } from './invoice-submit/index.ts'
 import type { BenchScenario } from './scenario.ts'
 
 /** Every `brisk bench` scenario; add new ones here. */

@@ -5,6 +5,7 @@ import type { CatalogTables } from '../../modules/catalog/catalog.tables.ts'
 import type { InventoryTables } from '../../modules/inventory/inventory.tables.ts'
 import type { ReportingTables } from '../../modules/reporting/reporting.tables.ts'
 import type { SalesTables } from '../../modules/sales/sales.tables.ts'
+import type { IdempotencyTables } from '../idempotency/idempotency.tables.ts'
 
 export interface MigrationTable {
   name: string
@@ -13,7 +14,13 @@ export interface MigrationTable {
   duration_ms: number
 }
 
-export interface Database extends AccessTables, CatalogTables, InventoryTables, SalesTables, ReportingTables {
+export interface Database
+  extends AccessTables,
+    CatalogTables,
+    InventoryTables,
+    SalesTables,
+    ReportingTables,
+    IdempotencyTables {
   brisk_migration: MigrationTable
 }
 

@@ -26,6 +26,11 @@ export interface CreateTokenInput {
 /** Brisk acting on its own behalf from the CLI: every role, every location. */
 export const SYSTEM_PRINCIPAL: Principal = Object.freeze({ tokenId: null, name: 'system', role: 'admin', locationIds: null })
 
+/** Whose Idempotency-Keys a caller's are: the same key sent with two tokens is two keys. */
+export function idempotencyScopeOf(principal: Principal): string {
+  return principal.tokenId === null ? 'system' : `token:${principal.tokenId}`
+}
+
 const TOKEN_PREFIX = 'brisk_'
 /** Seconds a verified token stays cached in this process; a revocation takes at most this long to bite. */
 const TOKEN_CACHE_SECONDS = 30

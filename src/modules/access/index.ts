@@ -4,6 +4,7 @@ export {
   type AccessService,
   createAccessService,
   type CreateTokenInput,
+  idempotencyScopeOf,
   type Principal,
   ROLES,
   SYSTEM_PRINCIPAL,

@@ -1,3 +1,16 @@
+export { type CatalogCheck, changedCatalogLinesCte } from './catalog.fragments.ts'
+export {
+  type AppliedTender,
+  applyTenders,
+  type Discount,
+  type PricedInvoice,
+  type PricedLine,
+  type PricingLine,
+  priceInvoice,
+  refundFor,
+  roundMoney,
+  type TenderInput,
+} from './catalog.pricing.ts'
 export { type LineRef, type ResolvedLine, resolveLines } from './catalog.quantities.ts'
 export { registerCatalogRoutes } from './catalog.routes.ts'
 export {
@@ -20,3 +33,4 @@ export {
   type Unit,
   type UpdateProductInput,
 } from './catalog.service.ts'
+export { type SellableLine, SellableLineCache, sellableLinesOf } from './catalog.sellable-lines.ts'

@@ -1,11 +1,11 @@
-export type { LocationRow, StockReason } from './inventory.tables.ts'
 export {
   refuseShortStock,
+  STOCK_CTE,
   type ShortStock,
   type StockMovement,
   shortStockOf,
   stockMovementCtes,
-} from './inventory.repository.ts'
+} from './inventory.fragments.ts'
 export { registerInventoryRoutes } from './inventory.routes.ts'
 export {
   type AdjustStockInput,
@@ -15,3 +15,4 @@ export {
   moveStockOrFail,
   type TransferStockInput,
 } from './inventory.service.ts'
+export type { LocationRow, StockReason } from './inventory.tables.ts'

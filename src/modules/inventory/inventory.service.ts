@@ -3,10 +3,11 @@ import { Big, decimalString, parseDecimal } from '../../infra/decimal.ts'
 import { conflict, invalid, notFound } from '../../infra/errors.ts'
 import { type Principal, requireLocation, requireRole } from '../access/index.ts'
 import { type LineRef, resolveLines } from '../catalog/index.ts'
+import { type StockMovement, shortStockOf } from './inventory.fragments.ts'
 import * as repo from './inventory.repository.ts'
 import type { LocationRow, StockReason } from './inventory.tables.ts'
 
-export interface LabelledMovement extends repo.StockMovement {
+export interface LabelledMovement extends StockMovement {
   /** request line numbers and SKU, so a refusal can name the lines */
   lines: number[]
   sku: string
@@ -34,7 +35,7 @@ export async function moveStockOrFail(
   try {
     return await repo.applyStockMovements(db, movements, meta)
   } catch (error) {
-    const short = repo.shortStockOf(error)
+    const short = shortStockOf(error)
     if (!short) throw error
     const lines = short.map((s): ShortLine => {
       const labelled = movements.filter((m) => m.locationId === s.locationId && m.productId === s.productId)

@@ -1,9 +1,9 @@
 export {
-  applySalesRollups,
   type ProductRollupDelta,
+  ROLLUP_CTE,
   SALES_ROLLUP_SHARDS,
   type SalesRollupDelta,
   salesRollupCtes,
-} from './reporting.repository.ts'
+} from './reporting.fragments.ts'
 export { registerReportingRoutes } from './reporting.routes.ts'
 export { createReportingService, type ReportingService } from './reporting.service.ts'

@@ -1,71 +1,36 @@
-import { type RawBuilder, sql } from 'kysely'
-import type { Executor } from '../../infra/db/database.ts'
-import { pgArray, pgArrayElement } from '../../infra/db/pg-array.ts'
-import { refuseShortStock, stockMovementCtes } from '../inventory/index.ts'
-import { type SalesRollupDelta, salesRollupCtes } from '../reporting/index.ts'
-import type { InvoiceStatus, PaymentMethod } from './sales.tables.ts'
+import { type RawBuilder, sql, type Transaction } from 'kysely'
+import { assignFrom, columnList, jsonObjectOf, pickColumns, unnestRows } from '../../infra/db/columns.ts'
+import type { Database, Executor } from '../../infra/db/database.ts'
+import type { ClaimedKey } from '../../infra/idempotency/idempotency.ts'
+import { type CatalogCheck, changedCatalogLinesCte } from '../catalog/index.ts'
+import { effectCtes, type SalesEffect, stockGuard, storedLinesOf } from './sales.effects.ts'
+import {
+  INVOICE_LINE_RETURNED,
+  INVOICE_LINE_VALUES,
+  type InvoiceStatus,
+  type NewInvoiceLine,
+  type NewPayment,
+  type NewReturnLine,
+  PAYMENT_VALUES,
+  type PaymentMethod,
+  RETURN_LINE_VALUES,
+  type SalesInvoiceLineRow,
+  type SalesInvoiceRow,
+} from './sales.tables.ts'
 
-/** A line as stored; decimals are exact strings. Read back through JSON, so snake_case keys. */
-export interface InvoiceLineRecord {
-  id: number
-  position: number
-  product_id: number
-  sku: string
-  name: string
-  unit: string
-  quantity: string
-  factor: string
-  base_quantity: string
-  unit_price: string
-  price_overridden: boolean
-  tax_rate: string
-  gross_amount: string
-  discount_percent: string | null
-  discount_amount: string
-  invoice_discount_amount: string
-  net_amount: string
-  tax_amount: string
-  total_amount: string
-  returned_quantity: string
-  returned_net: string
-  returned_tax: string
-}
+/** A line as stored, read back through JSON (decimals as exact strings). */
+export type InvoiceLineRecord = Omit<SalesInvoiceLineRow, 'invoice_id'>
 
-export interface PaymentRecord {
-  method: PaymentMethod
-  amount: string
-  tendered: string
-  change: string
-  reference: string | null
-  /** a Date when written in this process, an ISO-like string when read back through JSON */
-  created_at: Date | string
-}
+/** A payment as stored; created_at is a Date when written in this process, a string when read back through JSON. */
+export type PaymentRecord = NewPayment & { created_at: Date | string }
 
 /** An invoice's amounts as priced: the invoice discount as entered, and the line sums. */
-export interface InvoiceTotals {
-  discount_percent: string | null
-  discount_amount: string
-  subtotal: string
-  line_discount_total: string
-  net_total: string
-  tax_total: string
-  total: string
-  line_count: number
-}
+export type InvoiceTotals = Pick<
+  SalesInvoiceRow,
+  'discount_percent' | 'discount_amount' | 'subtotal' | 'line_discount_total' | 'net_total' | 'tax_total' | 'total' | 'line_count'
+>
 
-export interface InvoiceRecord extends InvoiceTotals {
-  id: number
-  location_id: number
-  status: InvoiceStatus
-  note: string | null
-  paid_total: string
-  change_due: string
-  returned_total: string
-  created_by: number | null
-  created_at: Date
-  updated_at: Date
-  submitted_at: Date | null
-  cancelled_at: Date | null
+export interface InvoiceRecord extends SalesInvoiceRow {
   lines: InvoiceLineRecord[]
   payments: PaymentRecord[]
 }
@@ -75,36 +40,45 @@ export interface LockedInvoiceRecord extends InvoiceRecord {
   now: Date
 }
 
-// Numerics leave as text inside JSON: JSON numbers would pass through binary floating point.
+const LINE_READ = { id: 'bigint', ...INVOICE_LINE_VALUES, ...INVOICE_LINE_RETURNED } as const
+const PAYMENT_READ = { ...PAYMENT_VALUES, created_at: 'timestamptz' } as const
+const LINE_COLUMNS = columnList(INVOICE_LINE_VALUES)
+/** What an edit may change in a kept line. */
+const EDITABLE_LINE_VALUES = pickColumns(INVOICE_LINE_VALUES, [
+  'quantity',
+  'base_quantity',
+  'unit_price',
+  'price_overridden',
+  'gross_amount',
+  'discount_percent',
+  'discount_amount',
+  'invoice_discount_amount',
+  'net_amount',
+  'tax_amount',
+  'total_amount',
+])
+
+/** `, name as (…)` when a CTE is given: how an optional CTE joins a statement's WITH list. */
+const andCte = (cte: RawBuilder<unknown> | null) => (cte ? sql`, ${cte}` : sql``)
+
 const invoiceColumns = sql`
   i.id, i.location_id, i.status, i.note, i.discount_percent, i.discount_amount, i.subtotal,
   i.line_discount_total, i.net_total, i.tax_total, i.total, i.paid_total, i.change_due, i.returned_total,
   i.line_count, i.created_by, i.created_at, i.updated_at, i.submitted_at, i.cancelled_at,
   coalesce((
-    select json_agg(json_build_object(
-      'id', l.id, 'position', l.position, 'product_id', l.product_id, 'sku', l.sku, 'name', l.name,
-      'unit', l.unit, 'quantity', l.quantity::text, 'factor', l.factor::text,
-      'base_quantity', l.base_quantity::text, 'unit_price', l.unit_price::text,
-      'price_overridden', l.price_overridden, 'tax_rate', l.tax_rate::text,
-      'gross_amount', l.gross_amount::text, 'discount_percent', l.discount_percent::text,
-      'discount_amount', l.discount_amount::text, 'invoice_discount_amount', l.invoice_discount_amount::text,
-      'net_amount', l.net_amount::text, 'tax_amount', l.tax_amount::text, 'total_amount', l.total_amount::text,
-      'returned_quantity', l.returned_quantity::text, 'returned_net', l.returned_net::text,
-      'returned_tax', l.returned_tax::text) order by l.position)
+    select json_agg(${jsonObjectOf(LINE_READ, 'l')} order by l.position)
     from sales_invoice_line l where l.invoice_id = i.id), '[]') as lines,
   coalesce((
-    select json_agg(json_build_object(
-      'method', p.method, 'amount', p.amount::text, 'tendered', p.tendered::text, 'change', p.change::text,
-      'reference', p.reference, 'created_at', p.created_at) order by p.id)
+    select json_agg(${jsonObjectOf(PAYMENT_READ, 'p')} order by p.id)
     from sales_payment p where p.invoice_id = i.id), '[]') as payments`
 
 /**
  * Locks the invoice row and reads it with its lines and payments, in one statement. Every writer
  * of an invoice, its lines or payments takes this lock first, so they serialize per invoice.
  */
-export async function lockInvoice(db: Executor, id: number): Promise<LockedInvoiceRecord | undefined> {
+export async function lockInvoice(trx: Transaction<Database>, id: number): Promise<LockedInvoiceRecord | undefined> {
   const { rows } = await sql<LockedInvoiceRecord>`/* prepared */
-    select ${invoiceColumns}, now() as now from sales_invoice i where i.id = ${id} for update of i`.execute(db)
+    select ${invoiceColumns}, now() as now from sales_invoice i where i.id = ${id} for update of i`.execute(trx)
   return rows[0]
 }
 
@@ -139,67 +113,21 @@ export async function listInvoices(db: Executor, filter: InvoiceFilter): Promise
   return rows
 }
 
-export type NewLine = Omit<InvoiceLineRecord, 'id' | 'returned_quantity' | 'returned_net' | 'returned_tax'>
+const paymentRows = (payments: readonly NewPayment[]) => unnestRows(PAYMENT_VALUES, payments, { alias: 'p', ordinality: 'n' })
 
-export interface NewPayment {
-  method: PaymentMethod
-  amount: string
-  tendered: string
-  change: string
-  reference: string | null
-}
-
-/**
- * New lines as rows: one array parameter per column, each array literal built in a single pass
- * over the lines (see pgArray for why the driver does not build them).
- */
-function lineRows(lines: readonly NewLine[]) {
-  const q = pgArrayElement
-  const c = new Array<string>(18).fill('')
-  for (let i = 0; i < lines.length; i++) {
-    const l = lines[i]!
-    const sep = i === 0 ? '' : ','
-    c[0] += sep + l.position
-    c[1] += sep + l.product_id
-    c[2] += sep + q(l.sku)
-    c[3] += sep + q(l.name)
-    c[4] += sep + q(l.unit)
-    c[5] += sep + q(l.quantity)
-    c[6] += sep + q(l.factor)
-    c[7] += sep + q(l.base_quantity)
-    c[8] += sep + q(l.unit_price)
-    c[9] += sep + (l.price_overridden ? 't' : 'f')
-    c[10] += sep + q(l.tax_rate)
-    c[11] += sep + q(l.gross_amount)
-    c[12] += sep + (l.discount_percent === null ? 'NULL' : q(l.discount_percent))
-    c[13] += sep + q(l.discount_amount)
-    c[14] += sep + q(l.invoice_discount_amount)
-    c[15] += sep + q(l.net_amount)
-    c[16] += sep + q(l.tax_amount)
-    c[17] += sep + q(l.total_amount)
-  }
-  const [position, productId, sku, name, unit, quantity, factor, baseQuantity, unitPrice, overridden, taxRate, gross,
-    discountPercent, discountAmount, invoiceDiscount, net, tax, total] = c.map((elements) => `{${elements}}`)
-  return sql`unnest(
-    ${position}::bigint[], ${productId}::bigint[], ${sku}::text[], ${name}::text[], ${unit}::text[],
-    ${quantity}::numeric[], ${factor}::numeric[], ${baseQuantity}::numeric[], ${unitPrice}::numeric[],
-    ${overridden}::boolean[], ${taxRate}::numeric[], ${gross}::numeric[], ${discountPercent}::numeric[],
-    ${discountAmount}::numeric[], ${invoiceDiscount}::numeric[], ${net}::numeric[], ${tax}::numeric[], ${total}::numeric[]
-  ) as t(position, product_id, sku, name, unit, quantity, factor, base_quantity, unit_price, price_overridden,
-    tax_rate, gross_amount, discount_percent, discount_amount, invoice_discount_amount, net_amount, tax_amount,
-    total_amount)`
-}
-
-const lineColumns = sql`position, product_id, sku, name, unit, quantity, factor, base_quantity, unit_price,
-  price_overridden, tax_rate, gross_amount, discount_percent, discount_amount, invoice_discount_amount,
-  net_amount, tax_amount, total_amount`
-
-function paymentArrays(payments: readonly NewPayment[]) {
-  return sql`unnest(
-    ${payments.map((p) => p.method)}::text[], ${payments.map((p) => p.amount)}::numeric[],
-    ${payments.map((p) => p.tendered)}::numeric[], ${payments.map((p) => p.change)}::numeric[],
-    ${payments.map((p) => p.reference)}::text[]
-  ) with ordinality as p(method, amount, tendered, change, reference, n)`
+export interface NewInvoice extends InvoiceTotals {
+  location_id: number
+  status: InvoiceStatus
+  note: string | null
+  paid_total: string
+  change_due: string
+  created_by: number | null
+  lines: readonly NewInvoiceLine[]
+  payments: readonly NewPayment[]
+  /** the catalog prices the lines were priced with, to check before writing */
+  catalog: readonly CatalogCheck[]
+  /** for a sale submitted at once: its stock and rollups */
+  effect: SalesEffect | null
 }
 
 export interface InsertedInvoice {
@@ -211,57 +139,22 @@ export interface InsertedInvoice {
   lineIds: number[]
 }
 
-/** The catalog price a line was priced with (from the cache or a lookup), re-checked in the write. */
-export interface CatalogCheck {
-  position: number
-  /** price of one base unit */
-  price: string
-}
-
 /**
  * Writes an invoice with all its lines and payments (and, for an immediate sale, its stock
  * movements, ledger rows and rollups) in one statement — a whole sale, atomic without a
  * transaction around it; a stock shortage aborts it (inventory's shortStockOf reads the error).
- * The product values the lines were priced with (sku, name, unit factor, tax rate, and the given
- * base prices) are compared with the catalog first, and nothing is written if any differs: the
- * result is then 'stale'. It is undefined when the location does not exist.
+ * The product values the lines were priced with are compared with the catalog first, and nothing
+ * is written if any differs: the result is then 'stale'. It is undefined when the location does
+ * not exist.
  */
-export async function insertInvoice(
-  db: Executor,
-  values: InvoiceTotals & {
-    location_id: number
-    status: InvoiceStatus
-    note: string | null
-    paid_total: string
-    change_due: string
-    created_by: number | null
-    lines: readonly NewLine[]
-    payments: readonly NewPayment[]
-    /** the catalog prices the lines were priced with, to check before writing */
-    catalog: readonly CatalogCheck[]
-    /** for a sale submitted at once: its stock and rollups */
-    effect: SalesEffect | null
-  },
-): Promise<InsertedInvoice | 'stale' | undefined> {
+export async function insertInvoice(db: Executor, values: NewInvoice): Promise<InsertedInvoice | 'stale' | undefined> {
   const submitted = values.status === 'submitted'
-  const check = values.catalog
   const { rows } = await sql<Omit<InsertedInvoice, 'lineIds'> & { stale: number; line_ids: string | null }>`/* prepared */
     with input as (
-      select * from ${lineRows(values.lines)}
-    ), stale as (
-      -- a subquery per line, so each is an index probe whatever the catalog's size
-      select t.position
-      from input t
-      join unnest(${pgArray(check.map((c) => c.position))}::bigint[], ${pgArray(check.map((c) => c.price))}::numeric[])
-        as c(position, price) on c.position = t.position
-      where (
-        select p.active and p.sku = t.sku and p.name = t.name and p.price = c.price and p.tax_rate = t.tax_rate
-          and case when t.unit = p.base_unit then t.factor = 1 else coalesce((
-            select pu.factor = t.factor from product_unit pu where pu.product_id = p.id and pu.unit_code = t.unit
-          ), false) end
-        from product p where p.id = t.product_id
-      ) is not true
-    ), inv as (
+      -- the lines, sent as one array per column
+      select * from ${unnestRows(INVOICE_LINE_VALUES, values.lines, { alias: 't' })}
+    ), ${changedCatalogLinesCte('stale', 'input', values.catalog)}, inv as (
+      -- the invoice, only if the location exists and no line was priced from a changed catalog
       insert into sales_invoice (location_id, status, note, discount_percent, discount_amount, subtotal,
         line_discount_total, net_total, tax_total, total, paid_total, change_due, line_count, created_by, submitted_at)
       select l.id, ${values.status}, ${values.note}, ${values.discount_percent}::numeric, ${values.discount_amount}::numeric,
@@ -272,14 +165,16 @@ export async function insertInvoice(
       from location l where l.id = ${values.location_id} and not exists (select 1 from stale)
       returning id, created_at, updated_at, submitted_at
     ), new_lines as (
-      insert into sales_invoice_line (invoice_id, ${lineColumns})
+      -- its lines, in position order so their ids follow the positions
+      insert into sales_invoice_line (invoice_id, ${LINE_COLUMNS})
       select inv.id, t.* from inv cross join input t
       order by t.position
       returning id, position
     ), new_payments as (
-      insert into sales_payment (invoice_id, method, amount, tendered, change, reference)
-      select inv.id, p.method, p.amount, p.tendered, p.change, p.reference
-      from inv cross join ${paymentArrays(values.payments)}
+      -- its payments, in the order given
+      insert into sales_payment (invoice_id, ${columnList(PAYMENT_VALUES)})
+      select inv.id, ${columnList(PAYMENT_VALUES, 'p')}
+      from inv cross join ${paymentRows(values.payments)}
       order by p.n
     )${effectCtes(values.effect, {
       lines: sql`select product_id, base_quantity, net_amount, tax_amount, total_amount from input`,
@@ -310,34 +205,23 @@ export interface DraftChanges {
   totals: InvoiceTotals
   removeIds: readonly number[]
   /** existing lines whose values changed */
-  updates: readonly (NewLine & { id: number })[]
-  inserts: readonly NewLine[]
+  updates: readonly (NewInvoiceLine & { id: number })[]
+  inserts: readonly NewInvoiceLine[]
 }
 
-export async function updateDraft(db: Executor, changes: DraftChanges): Promise<{ id: number; position: number }[]> {
-  const { invoiceId, totals, updates } = changes
-  const column = <K extends keyof (NewLine & { id: number })>(key: K) => updates.map((l) => l[key])
+export async function updateDraft(trx: Transaction<Database>, changes: DraftChanges): Promise<{ id: number; position: number }[]> {
+  const { invoiceId, totals } = changes
   const { rows } = await sql<{ lines: { id: number; position: number }[] }>`
     with removed as (
       delete from sales_invoice_line where invoice_id = ${invoiceId} and id = any(${[...changes.removeIds]}::bigint[])
     ), changed as (
       update sales_invoice_line l
-      set quantity = u.quantity, base_quantity = u.base_quantity, unit_price = u.unit_price,
-        price_overridden = u.price_overridden, gross_amount = u.gross_amount, discount_percent = u.discount_percent,
-        discount_amount = u.discount_amount, invoice_discount_amount = u.invoice_discount_amount,
-        net_amount = u.net_amount, tax_amount = u.tax_amount, total_amount = u.total_amount
-      from unnest(
-        ${column('id')}::bigint[], ${column('quantity')}::numeric[], ${column('base_quantity')}::numeric[],
-        ${column('unit_price')}::numeric[], ${column('price_overridden')}::boolean[], ${column('gross_amount')}::numeric[],
-        ${column('discount_percent')}::numeric[], ${column('discount_amount')}::numeric[],
-        ${column('invoice_discount_amount')}::numeric[], ${column('net_amount')}::numeric[],
-        ${column('tax_amount')}::numeric[], ${column('total_amount')}::numeric[]
-      ) as u(id, quantity, base_quantity, unit_price, price_overridden, gross_amount, discount_percent,
-        discount_amount, invoice_discount_amount, net_amount, tax_amount, total_amount)
+      set ${assignFrom(EDITABLE_LINE_VALUES, 'u')}
+      from ${unnestRows({ id: 'bigint', ...EDITABLE_LINE_VALUES }, changes.updates, { alias: 'u' })}
       where l.id = u.id and l.invoice_id = ${invoiceId}
     ), added as (
-      insert into sales_invoice_line (invoice_id, ${lineColumns})
-      select ${invoiceId}::bigint, t.* from ${lineRows(changes.inserts)}
+      insert into sales_invoice_line (invoice_id, ${LINE_COLUMNS})
+      select ${invoiceId}::bigint, t.* from ${unnestRows(INVOICE_LINE_VALUES, changes.inserts, { alias: 't' })}
       order by t.position
       returning id, position
     ), inv as (
@@ -350,83 +234,9 @@ export async function updateDraft(db: Executor, changes: DraftChanges): Promise<
       where id = ${invoiceId}
     )
     select coalesce((select json_agg(json_build_object('id', id, 'position', position)) from added), '[]') as lines`.execute(
-    db,
+    trx,
   )
   return rows[0]?.lines ?? []
-}
-
-/** The invoice-level change to the rollups (signed); the per-product change comes from the lines. */
-export type RollupTotals = Pick<SalesRollupDelta, 'invoices' | 'returns' | 'netAmount' | 'taxAmount' | 'totalAmount' | 'discountAmount'>
-
-/**
- * What a sale, cancel or return does beyond its own rows: stock moves (a sale takes, a cancel or
- * return gives back) with ledger rows, and the rollups change — all computed in SQL from the
- * lines the statement writes or reads, so they always agree with those lines.
- */
-export interface SalesEffect {
-  kind: 'sale' | 'cancel' | 'return'
-  locationId: number
-  tokenId: number | null
-  totals: RollupTotals
-}
-
-/**
- * The effect as extra CTEs of a write statement. `lines` is SQL selecting (product_id,
- * base_quantity, net_amount, tax_amount, total_amount) of the lines concerned. Stock rows are
- * locked before rollup rows in every sales statement (see reporting's salesRollupCtes).
- */
-function effectCtes(
-  effect: SalesEffect | null,
-  where: {
-    lines: RawBuilder<unknown>
-    reference: string | RawBuilder<string>
-    invoiceId: number | RawBuilder<number>
-    at: Date | RawBuilder<Date>
-    when?: RawBuilder<boolean>
-  },
-) {
-  if (!effect) return sql``
-  const gate = where.when ? { when: where.when } : {}
-  // a sale takes stock and adds to the rollups; a cancel or a return does the opposite
-  const [stockSign, sign] = effect.kind === 'sale' ? [sql`-1`, sql`1`] : [sql`1`, sql`-1`]
-  const stock = stockMovementCtes(
-    sql`select ${effect.locationId}::bigint, l.product_id, ${stockSign} * l.base_quantity, ${effect.kind}::text from (${where.lines}) as l`,
-    { reference: where.reference, tokenId: effect.tokenId },
-    gate,
-  )
-  const rollups = salesRollupCtes(
-    {
-      ...effect.totals,
-      locationId: effect.locationId,
-      at: where.at,
-      invoiceId: where.invoiceId,
-      products: sql`select l.product_id, ${sign} * l.base_quantity, ${sign} * l.net_amount, ${sign} * l.tax_amount,
-        ${sign} * l.total_amount from (${where.lines}) as l`,
-    },
-    { ...gate, after: 'stock_applied' },
-  )
-  return sql`, ${stock}, ${rollups}`
-}
-
-/** The output column that aborts the statement when its stock falls short (always true without an effect). */
-function stockGuard(effect: SalesEffect | null) {
-  return effect ? sql`${refuseShortStock} as stock_ok` : sql`true as stock_ok`
-}
-
-const storedLines = (invoiceId: number) =>
-  sql`select product_id, base_quantity, net_amount, tax_amount, total_amount from sales_invoice_line where invoice_id = ${invoiceId}`
-
-/** The response to store with an idempotency key, in the same statement as the write. */
-export interface IdempotentResponse {
-  id: number
-  response: unknown
-}
-
-function recordResponse(idempotency: IdempotentResponse | null) {
-  if (!idempotency) return sql``
-  return sql`, idem as (
-    update idempotency_key set response = ${JSON.stringify(idempotency.response)}::jsonb where id = ${idempotency.id}
-  )`
 }
 
 /** Adds payments to an invoice and, when `submit`, marks it submitted with its stock and rollups: one statement. */
@@ -436,21 +246,21 @@ export interface PaymentsUpdate {
   paidTotal: string
   changeDue: string
   submit: boolean
-  idempotency: IdempotentResponse | null
+  storeResponse: RawBuilder<unknown> | null
   /** for a submit: its stock and rollups, counted at `at` (the transaction's time) */
   effect: SalesEffect | null
   at: Date
 }
 
-export async function updatePayments(db: Executor, values: PaymentsUpdate): Promise<void> {
+export async function updatePayments(trx: Transaction<Database>, values: PaymentsUpdate): Promise<void> {
   await sql`/* prepared */
     with new_payments as (
-      insert into sales_payment (invoice_id, method, amount, tendered, change, reference)
-      select ${values.invoiceId}::bigint, p.method, p.amount, p.tendered, p.change, p.reference
-      from ${paymentArrays(values.payments)}
+      insert into sales_payment (invoice_id, ${columnList(PAYMENT_VALUES)})
+      select ${values.invoiceId}::bigint, ${columnList(PAYMENT_VALUES, 'p')}
+      from ${paymentRows(values.payments)}
       order by p.n
-    )${recordResponse(values.idempotency)}${effectCtes(values.effect, {
-      lines: storedLines(values.invoiceId),
+    )${andCte(values.storeResponse)}${effectCtes(values.effect, {
+      lines: storedLinesOf(values.invoiceId),
       reference: `sales_invoice:${values.invoiceId}`,
       invoiceId: values.invoiceId,
       at: values.at,
@@ -459,79 +269,70 @@ export async function updatePayments(db: Executor, values: PaymentsUpdate): Prom
     set paid_total = ${values.paidTotal}::numeric, change_due = ${values.changeDue}::numeric, updated_at = now()
       ${values.submit ? sql`, status = 'submitted', submitted_at = now()` : sql``}
     where id = ${values.invoiceId}
-    returning ${stockGuard(values.effect)}`.execute(db)
+    returning ${stockGuard(values.effect)}`.execute(trx)
 }
 
 export async function markCancelled(
-  db: Executor,
+  trx: Transaction<Database>,
   invoiceId: number,
-  idempotency: IdempotentResponse | null,
+  storeResponse: RawBuilder<unknown> | null,
   /** for a submitted invoice: the stock coming back, and the sale leaving the rollups of `submittedAt` */
   effect: { effect: SalesEffect; submittedAt: Date } | null,
 ): Promise<void> {
   await sql`/* prepared */
-    with noop as (select 1)${recordResponse(idempotency)}${effectCtes(effect?.effect ?? null, {
-      lines: storedLines(invoiceId),
+    with noop as (select 1)${andCte(storeResponse)}${effectCtes(effect?.effect ?? null, {
+      lines: storedLinesOf(invoiceId),
       reference: `sales_invoice:${invoiceId}:cancel`,
       invoiceId,
       at: effect?.submittedAt ?? new Date(0),
     })}
     update sales_invoice set status = 'cancelled', cancelled_at = now(), updated_at = now()
     where id = ${invoiceId}
-    returning ${stockGuard(effect?.effect ?? null)}`.execute(db)
+    returning ${stockGuard(effect?.effect ?? null)}`.execute(trx)
 }
 
-export interface NewReturnLine {
-  invoice_line_id: number
-  product_id: number
-  quantity: string
-  base_quantity: string
-  net_amount: string
-  tax_amount: string
-  total_amount: string
+export interface NewReturn {
+  invoiceId: number
+  locationId: number
+  reason: string | null
+  refundMethod: PaymentMethod
+  netAmount: string
+  taxAmount: string
+  totalAmount: string
+  tokenId: number | null
+  lines: readonly NewReturnLine[]
+  /** the key to store `response` for; the SQL puts the new return's id into it at `return.id` */
+  idempotency: { key: ClaimedKey; response: unknown } | null
+  /** the stock coming back and the rollups of the hour of the return (`at`) */
+  effect: SalesEffect
+  at: Date
 }
 
 /**
  * Records a return, its lines, the returned quantities and amounts on the invoice lines, the
- * invoice, the stock coming back with its ledger rows, and the rollups: one statement. The stored idempotent response gets the new return's id in SQL.
+ * invoice, the stock coming back with its ledger rows, and the rollups: one statement.
  */
-export async function insertReturn(
-  db: Executor,
-  values: {
-    invoiceId: number
-    locationId: number
-    reason: string | null
-    refundMethod: PaymentMethod
-    netAmount: string
-    taxAmount: string
-    totalAmount: string
-    tokenId: number | null
-    lines: readonly NewReturnLine[]
-    idempotency: IdempotentResponse | null
-    /** the stock coming back and the rollups of the hour of the return (`at`) */
-    effect: SalesEffect
-    at: Date
-  },
-): Promise<{ id: number; created_at: Date }> {
-  const column = <K extends keyof NewReturnLine>(key: K) => values.lines.map((l) => l[key])
-  const idem = values.idempotency
+export async function insertReturn(trx: Transaction<Database>, values: NewReturn): Promise<{ id: number; created_at: Date }> {
+  const { idempotency } = values
+  const storeResponse = idempotency
+    ? idempotency.key.storeInStatement(idempotency.response, { path: '{return,id}', value: sql`(select id from ret)` })
+    : null
   const { rows } = await sql<{ id: number; created_at: Date }>`/* prepared */
     with ret as (
+      -- the return itself, whose id the lines and the ledger rows refer to
       insert into sales_return (invoice_id, location_id, reason, refund_method, net_amount, tax_amount, total_amount, token_id)
       values (${values.invoiceId}, ${values.locationId}, ${values.reason}, ${values.refundMethod},
         ${values.netAmount}::numeric, ${values.taxAmount}::numeric, ${values.totalAmount}::numeric, ${values.tokenId}::bigint)
       returning id, created_at
     ), input as (
-      select * from unnest(
-        ${column('invoice_line_id')}::bigint[], ${column('product_id')}::bigint[], ${column('quantity')}::numeric[],
-        ${column('base_quantity')}::numeric[], ${column('net_amount')}::numeric[], ${column('tax_amount')}::numeric[],
-        ${column('total_amount')}::numeric[]
-      ) as t(invoice_line_id, product_id, quantity, base_quantity, net_amount, tax_amount, total_amount)
+      -- the returned lines, sent as one array per column
+      select * from ${unnestRows(RETURN_LINE_VALUES, values.lines, { alias: 't' })}
     ), return_lines as (
-      insert into sales_return_line (return_id, invoice_line_id, product_id, quantity, base_quantity, net_amount, tax_amount, total_amount)
-      select ret.id, t.invoice_line_id, t.product_id, t.quantity, t.base_quantity, t.net_amount, t.tax_amount, t.total_amount
+      insert into sales_return_line (return_id, ${columnList(RETURN_LINE_VALUES)})
+      select ret.id, ${columnList(RETURN_LINE_VALUES, 't')}
       from ret cross join input t order by t.invoice_line_id
     ), lines as (
+      -- what each invoice line has had returned so far, so no later return can exceed what was sold
       update sales_invoice_line l
       set returned_quantity = l.returned_quantity + t.quantity, returned_net = l.returned_net + t.net_amount,
         returned_tax = l.returned_tax + t.tax_amount
@@ -539,70 +340,12 @@ export async function insertReturn(
     ), inv as (
       update sales_invoice set returned_total = returned_total + ${values.totalAmount}::numeric, updated_at = now()
       where id = ${values.invoiceId}
-    )${
-      idem
-        ? sql`, idem as (
-      update idempotency_key
-      set response = jsonb_set(${JSON.stringify(idem.response)}::jsonb, '{return,id}', to_jsonb((select id from ret)))
-      where id = ${idem.id}
-    )`
-        : sql``
-    }${effectCtes(values.effect, {
+    )${andCte(storeResponse)}${effectCtes(values.effect, {
       lines: sql`select product_id, base_quantity, net_amount, tax_amount, total_amount from input`,
       reference: sql<string>`'sales_return:' || (select id from ret)`,
       invoiceId: values.invoiceId,
       at: values.at,
     })}
-    select id, created_at, ${stockGuard(values.effect)} from ret`.execute(db)
+    select id, created_at, ${stockGuard(values.effect)} from ret`.execute(trx)
   return rows[0]!
-}
-
-export function findIdempotencyKey(db: Executor, scope: string, key: string) {
-  return db
-    .selectFrom('idempotency_key')
-    .select(['id', 'operation', 'request_hash', 'response'])
-    .where('scope', '=', scope)
-    .where('key', '=', key)
-    .executeTakeFirst()
-}
-
-export async function recordIdempotentResponse(db: Executor, idempotency: IdempotentResponse): Promise<void> {
-  await db
-    .updateTable('idempotency_key')
-    .set({ response: JSON.stringify(idempotency.response) })
-    .where('id', '=', idempotency.id)
-    .execute()
-}
-
-/**
- * Deletes up to `batchSize` idempotency keys created before `olderThan`; returns how many. The
- * outer `created_at` test is re-checked on a row that changed while the delete waited for its
- * lock, so a key renewed meanwhile (created_at moved to now) is left alone.
- */
-export async function deleteExpiredIdempotencyKeys(db: Executor, olderThan: Date, batchSize: number): Promise<number> {
-  const result = await sql`
-    delete from idempotency_key
-    where id in (select id from idempotency_key where created_at < ${olderThan} order by id limit ${batchSize})
-      and created_at < ${olderThan}`.execute(db)
-  return Number(result.numAffectedRows ?? 0n)
-}
-
-/**
- * Claims a key for this request; undefined when someone already holds it (their row is
- * committed). A key older than `ttlHours` (by the database's clock, which also wrote created_at)
- * counts as absent: its row is taken over for this request. A concurrent claim
- * of the same expired key waits on the row lock and then sees the renewed, fresh row.
- */
-export async function claimUnexpiredIdempotencyKey(
-  db: Executor,
-  values: { scope: string; key: string; operation: string; requestHash: string; ttlHours: number },
-): Promise<{ id: number } | undefined> {
-  const { rows } = await sql<{ id: number }>`
-    insert into idempotency_key (scope, key, operation, request_hash)
-    values (${values.scope}, ${values.key}, ${values.operation}, ${values.requestHash})
-    on conflict (scope, key) do update
-    set operation = excluded.operation, request_hash = excluded.request_hash, response = null, created_at = now()
-    where idempotency_key.created_at < now() - make_interval(hours => ${values.ttlHours}::integer)
-    returning id`.execute(db)
-  return rows[0]
 }

@@ -1,11 +1,10 @@
-import type { FastifyReply } from 'fastify'
+import { IDEMPOTENT_DESCRIPTION, IdempotencyHeaders, sendWrite as send, writeOptionsOf as key } from '../../infra/http/idempotency.ts'
 import { errorResponses, IdParams } from '../../infra/http/schemas.ts'
 import type { HttpServer } from '../../infra/http/server.ts'
 import { principalOf } from '../access/index.ts'
 import {
   CreateInvoiceBody,
   EditInvoiceBody,
-  IdempotencyHeaders,
   Invoice,
   InvoicePage,
   ListInvoicesQuery,
@@ -14,19 +13,10 @@ import {
   ReturnResponse,
   SubmitBody,
 } from './sales.schemas.ts'
-import type { Replayable, SalesService } from './sales.service.ts'
+import type { SalesService } from './sales.service.ts'
 
 const tags = ['sales']
-const idempotent = 'Send an `Idempotency-Key` header to make retries safe: a repeat returns the first response.'
-
-/** Sends a write's result; a replayed response says so in a header. */
-function send<T>(reply: FastifyReply, status: number, result: Replayable<T>): T {
-  reply.status(status)
-  if (result.replayed) reply.header('idempotent-replayed', 'true')
-  return result.body
-}
-
-const key = (headers: { 'idempotency-key'?: string | undefined }) => ({ idempotencyKey: headers['idempotency-key'] })
+const idempotent = IDEMPOTENT_DESCRIPTION
 
 export function registerSalesRoutes(app: HttpServer, sales: SalesService): void {
   app.post(

@@ -1,25 +1,16 @@
-import { Type } from 'typebox'
+import { type Static, Type } from 'typebox'
 import { DECIMAL_PATTERN, DecimalInput, DecimalOutput, Id, Page, PageQuery } from '../../infra/http/schemas.ts'
+import { INVOICE_STATUSES, PAYMENT_METHODS } from './sales.tables.ts'
 
 const decimal = (description: string) => Type.Union([Type.String({ pattern: DECIMAL_PATTERN }), Type.Number()], { description })
 
-const PaymentMethod = Type.Union([Type.Literal('cash'), Type.Literal('card'), Type.Literal('other')])
-const InvoiceStatus = Type.Union([Type.Literal('draft'), Type.Literal('submitted'), Type.Literal('cancelled')])
+const PaymentMethod = Type.Enum(PAYMENT_METHODS)
+const InvoiceStatus = Type.Enum(INVOICE_STATUSES)
 const Note = Type.String({ maxLength: 1000 })
 const Percent = Type.Optional(decimal('Discount in percent (0–100)'))
 const Amount = Type.Optional(decimal('Discount as an amount in whole cents'))
 const NullablePercent = Type.Optional(Type.Union([DecimalInput, Type.Null()], { description: 'Percent; null removes it' }))
 const NullableAmount = Type.Optional(Type.Union([DecimalInput, Type.Null()], { description: 'Amount; null removes it' }))
-
-export const IdempotencyHeaders = Type.Object({
-  'idempotency-key': Type.Optional(
-    Type.String({
-      minLength: 1,
-      maxLength: 200,
-      description: 'A retry with the same key returns the first response instead of writing again',
-    }),
-  ),
-})
 
 export const LineInput = Type.Object(
   {
@@ -173,30 +164,29 @@ export const Invoice = Type.Object({
   payments: Type.Array(Payment),
 })
 
-export const ReturnResponse = Type.Object({
-  return: Type.Object({
-    id: Type.Integer(),
-    invoiceId: Type.Integer(),
-    reason: Type.Union([Type.String(), Type.Null()]),
-    refundMethod: PaymentMethod,
-    netAmount: DecimalOutput,
-    taxAmount: DecimalOutput,
-    totalAmount: DecimalOutput,
-    createdAt: Timestamp,
-    lines: Type.Array(
-      Type.Object({
-        lineId: Type.Integer(),
-        productId: Type.Integer(),
-        quantity: DecimalOutput,
-        baseQuantity: DecimalOutput,
-        netAmount: DecimalOutput,
-        taxAmount: DecimalOutput,
-        totalAmount: DecimalOutput,
-      }),
-    ),
-  }),
-  invoice: Invoice,
+export const SalesReturn = Type.Object({
+  id: Type.Integer(),
+  invoiceId: Type.Integer(),
+  reason: Type.Union([Type.String(), Type.Null()]),
+  refundMethod: PaymentMethod,
+  netAmount: DecimalOutput,
+  taxAmount: DecimalOutput,
+  totalAmount: DecimalOutput,
+  createdAt: Timestamp,
+  lines: Type.Array(
+    Type.Object({
+      lineId: Type.Integer(),
+      productId: Type.Integer(),
+      quantity: DecimalOutput,
+      baseQuantity: DecimalOutput,
+      netAmount: DecimalOutput,
+      taxAmount: DecimalOutput,
+      totalAmount: DecimalOutput,
+    }),
+  ),
 })
+
+export const ReturnResponse = Type.Object({ return: SalesReturn, invoice: Invoice })
 
 export const ListInvoicesQuery = Type.Object(
   {
@@ -210,3 +200,17 @@ export const ListInvoicesQuery = Type.Object(
 )
 
 export const InvoicePage = Page(Invoice)
+
+export type LineInput = Static<typeof LineInput>
+export type PaymentInput = Static<typeof PaymentInput>
+export type CreateInvoiceInput = Static<typeof CreateInvoiceBody>
+export type EditInvoiceInput = Static<typeof EditInvoiceBody>
+export type PayInvoiceInput = Static<typeof PayBody>
+export type SubmitInvoiceInput = Static<typeof SubmitBody>
+export type ReturnInput = Static<typeof ReturnBody>
+export type ListInvoicesQuery = Static<typeof ListInvoicesQuery>
+export type InvoiceLine = Static<typeof InvoiceLine>
+export type Payment = Static<typeof Payment>
+export type Invoice = Static<typeof Invoice>
+export type SalesReturn = Static<typeof SalesReturn>
+export type ReturnResult = Static<typeof ReturnResponse>

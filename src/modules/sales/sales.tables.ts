@@ -1,12 +1,15 @@
 import type { ColumnType, Generated, Selectable } from 'kysely'
+import type { Columns, RowOf } from '../../infra/db/columns.ts'
 
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>
 /** numeric as an exact decimal string */
 type Decimal = string
 type DecimalWithDefault = ColumnType<string, string | undefined, string>
 
-export type InvoiceStatus = 'draft' | 'submitted' | 'cancelled'
-export type PaymentMethod = 'cash' | 'card' | 'other'
+export const INVOICE_STATUSES = ['draft', 'submitted', 'cancelled'] as const
+export type InvoiceStatus = (typeof INVOICE_STATUSES)[number]
+export const PAYMENT_METHODS = ['cash', 'card', 'other'] as const
+export type PaymentMethod = (typeof PAYMENT_METHODS)[number]
 
 export interface SalesInvoiceTable {
   id: Generated<number>
@@ -31,40 +34,67 @@ export interface SalesInvoiceTable {
   cancelled_at: Date | null
 }
 
-export interface SalesInvoiceLineTable {
+/**
+ * The values a sale writes into an invoice line, in table order (migration 0002). Every statement
+ * that writes or reads lines builds its column lists from this (see infra/db/columns.ts), and a
+ * test compares it with the table.
+ */
+export const INVOICE_LINE_VALUES = {
+  position: 'bigint',
+  product_id: 'bigint',
+  sku: 'text',
+  name: 'text',
+  unit: 'text',
+  quantity: 'numeric',
+  factor: 'numeric',
+  base_quantity: 'numeric',
+  unit_price: 'numeric',
+  price_overridden: 'boolean',
+  tax_rate: 'numeric',
+  gross_amount: 'numeric',
+  discount_percent: 'numeric null',
+  discount_amount: 'numeric',
+  invoice_discount_amount: 'numeric',
+  net_amount: 'numeric',
+  tax_amount: 'numeric',
+  total_amount: 'numeric',
+} as const satisfies Columns
+
+/** What returns have taken from a line so far; starts at zero. */
+export const INVOICE_LINE_RETURNED = {
+  returned_quantity: 'numeric',
+  returned_net: 'numeric',
+  returned_tax: 'numeric',
+} as const satisfies Columns
+
+/** A line as a sale writes it. */
+export type NewInvoiceLine = RowOf<typeof INVOICE_LINE_VALUES>
+
+export interface SalesInvoiceLineTable extends NewInvoiceLine {
   id: Generated<number>
   invoice_id: number
-  position: number
-  product_id: number
-  sku: string
-  name: string
-  unit: string
-  quantity: Decimal
-  factor: Decimal
-  base_quantity: Decimal
-  unit_price: Decimal
-  price_overridden: boolean
-  tax_rate: Decimal
-  gross_amount: Decimal
-  discount_percent: Decimal | null
-  discount_amount: Decimal
-  invoice_discount_amount: Decimal
-  net_amount: Decimal
-  tax_amount: Decimal
-  total_amount: Decimal
   returned_quantity: DecimalWithDefault
   returned_net: DecimalWithDefault
   returned_tax: DecimalWithDefault
 }
 
-export interface SalesPaymentTable {
+/** A payment's values as a write sends them. */
+export const PAYMENT_VALUES = {
+  method: 'text',
+  amount: 'numeric',
+  tendered: 'numeric',
+  change: 'numeric',
+  reference: 'text null',
+} as const satisfies Columns
+
+export interface NewPayment extends Omit<RowOf<typeof PAYMENT_VALUES>, 'method'> {
+  method: PaymentMethod
+}
+
+export interface SalesPaymentTable extends Omit<NewPayment, 'change'> {
   id: Generated<number>
   invoice_id: number
-  method: PaymentMethod
-  amount: Decimal
-  tendered: Decimal
   change: DecimalWithDefault
-  reference: string | null
   created_at: CreatedAt
 }
 
@@ -81,26 +111,22 @@ export interface SalesReturnTable {
   created_at: CreatedAt
 }
 
-export interface SalesReturnLineTable {
+/** The values of a return line, in table order after return_id. */
+export const RETURN_LINE_VALUES = {
+  invoice_line_id: 'bigint',
+  product_id: 'bigint',
+  quantity: 'numeric',
+  base_quantity: 'numeric',
+  net_amount: 'numeric',
+  tax_amount: 'numeric',
+  total_amount: 'numeric',
+} as const satisfies Columns
+
+export type NewReturnLine = RowOf<typeof RETURN_LINE_VALUES>
+
+export interface SalesReturnLineTable extends NewReturnLine {
   id: Generated<number>
   return_id: number
-  invoice_line_id: number
-  product_id: number
-  quantity: Decimal
-  base_quantity: Decimal
-  net_amount: Decimal
-  tax_amount: Decimal
-  total_amount: Decimal
-}
-
-export interface IdempotencyKeyTable {
-  id: Generated<number>
-  scope: string
-  key: string
-  operation: string
-  request_hash: string
-  response: unknown
-  created_at: CreatedAt
 }
 
 export interface SalesTables {
@@ -109,7 +135,6 @@ export interface SalesTables {
   sales_payment: SalesPaymentTable
   sales_return: SalesReturnTable
   sales_return_line: SalesReturnLineTable
-  idempotency_key: IdempotencyKeyTable
 }
 
 export type SalesInvoiceRow = Selectable<SalesInvoiceTable>

@@ -3,7 +3,7 @@ import { test } from 'node:test'
 import fc from 'fast-check'
 import { Big } from '../../infra/decimal.ts'
 import { AppError } from '../../infra/errors.ts'
-import { allocate, applyTenders, centsText, priceInCents, priceInvoice, priceInvoiceExact, refundFor } from './sales.pricing.ts'
+import { allocate, applyTenders, centsText, priceInCents, priceInvoice, priceInvoiceExact, refundFor } from './catalog.pricing.ts'
 
 const b = (value: string | number) => new Big(value)
 const none = { percent: null, amount: b(0) }

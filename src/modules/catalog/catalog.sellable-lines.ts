@@ -1,15 +1,15 @@
 import { Big, parseDecimal } from '../../infra/decimal.ts'
-import type { LineRef, ResolvedLine } from '../catalog/index.ts'
+import type { LineRef, ResolvedLine } from './catalog.quantities.ts'
 
 /** A resolved line with the catalog decimals parsed, as pricing needs them. */
-export interface SaleLine extends ResolvedLine {
+export interface SellableLine extends ResolvedLine {
   /** the catalog price of one `unit` (base price × factor) */
   unitPrice: Big
   taxRateValue: Big
 }
 
-/** What a sale needs to know about a product in one unit; quantities come from the request. */
-type CatalogEntry = Omit<SaleLine, 'index' | 'quantity' | 'baseQuantity' | 'active'>
+/** What a seller needs to know about a product in one unit; quantities come from the request. */
+type CatalogEntry = Omit<SellableLine, 'index' | 'quantity' | 'baseQuantity' | 'active'>
 
 const ONE = new Big(1)
 
@@ -29,7 +29,7 @@ function entryOf(r: ResolvedLine): CatalogEntry {
   }
 }
 
-function saleLine(entry: CatalogEntry, index: number, quantity: Big, active: boolean): SaleLine {
+function sellableLine(entry: CatalogEntry, index: number, quantity: Big, active: boolean): SellableLine {
   return {
     index,
     productId: entry.productId,
@@ -49,8 +49,8 @@ function saleLine(entry: CatalogEntry, index: number, quantity: Big, active: boo
 }
 
 /** Lines resolved by the catalog, with their decimals parsed for pricing. */
-export function saleLinesOf(resolved: readonly ResolvedLine[]): SaleLine[] {
-  return resolved.map((r) => saleLine(entryOf(r), r.index, r.quantity, r.active))
+export function sellableLinesOf(resolved: readonly ResolvedLine[]): SellableLine[] {
+  return resolved.map((r) => sellableLine(entryOf(r), r.index, r.quantity, r.active))
 }
 
 /** Lines naming a product by id in its base unit — a till's usual line — are kept by number. */
@@ -62,14 +62,15 @@ const keyOf = (line: LineRef): number | string =>
     : `s:${line.sku ?? ''}:${line.unit ?? ''}`
 
 /**
- * Products a sale has already looked up, so the next sale of them skips the catalog lookup (a
- * statement and a round trip). It is never trusted: the statement that writes the invoice
- * re-checks every cached price, tax rate, name and unit factor against the catalog in the same
- * snapshot and writes nothing if one differs; the caller then looks the products up afresh.
+ * Products a seller has already looked up, so the next sale of them skips the catalog lookup (a
+ * statement and a round trip). It is never trusted: the statement that writes the sale re-checks
+ * every cached price, tax rate, name and unit factor against the catalog in the same snapshot
+ * (`changedCatalogLinesCte`) and writes nothing if one differs; the caller then looks the
+ * products up afresh.
  * So a stale entry costs a retry, never a wrong invoice, and no invalidation is needed across
  * processes. Inactive products are not kept, so a product sold again is always looked up.
  */
-export class CatalogCache {
+export class SellableLineCache {
   readonly #entries = new Map<number | string, CatalogEntry>()
   readonly #maxEntries: number
 
@@ -78,18 +79,18 @@ export class CatalogCache {
   }
 
   /** Every line resolved from the cache, or undefined if any line is missing from it. */
-  lookup(lines: readonly LineRef[]): SaleLine[] | undefined {
-    const resolved: SaleLine[] = []
+  lookup(lines: readonly LineRef[]): SellableLine[] | undefined {
+    const resolved: SellableLine[] = []
     for (let index = 0; index < lines.length; index++) {
       const line = lines[index]!
       const entry = this.#entries.get(keyOf(line))
       if (!entry) return undefined
-      resolved.push(saleLine(entry, index, parseDecimal(line.quantity, `lines[${index}].quantity`), true))
+      resolved.push(sellableLine(entry, index, parseDecimal(line.quantity, `lines[${index}].quantity`), true))
     }
     return resolved
   }
 
-  remember(lines: readonly LineRef[], resolved: readonly SaleLine[]): void {
+  remember(lines: readonly LineRef[], resolved: readonly SellableLine[]): void {
     if (this.#entries.size + resolved.length > this.#maxEntries) this.#entries.clear()
     for (const r of resolved) {
       const line = lines[r.index]

@@ -4,11 +4,11 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { sql } from 'kysely'
 import { describeEachDatabase } from '../../../test/db.ts'
 import { countQueries } from '../../../test/expect-queries.ts'
-import { connectPostgres } from '../../infra/db/connect.ts'
-import type { Db } from '../../infra/db/database.ts'
-import { AppError } from '../../infra/errors.ts'
-import { pruneIdempotencyKeys, scheduleIdempotencyKeyPruning } from './sales.maintenance.ts'
-import { claimUnexpiredIdempotencyKey } from './sales.repository.ts'
+import { connectPostgres } from '../db/connect.ts'
+import type { Db } from '../db/database.ts'
+import { AppError } from '../errors.ts'
+import { pruneIdempotencyKeys, scheduleIdempotencyKeyPruning } from './idempotency.maintenance.ts'
+import { claimUnexpiredIdempotencyKey } from './idempotency.repository.ts'
 
 /** Stores keys created `ageHours` ago by the database's clock, as the service would have. */
 async function insertKeys(db: Db, keys: readonly { key: string; ageHours: number }[]): Promise<void> {
@@ -71,10 +71,10 @@ describeEachDatabase('idempotency key expiry', (ctx) => {
   })
 
   test('a TTL under an hour or a batch size under 1 is refused', async () => {
-    await assert.rejects(pruneIdempotencyKeys(ctx.db, { ttlHours: 0 }), (e) => e instanceof AppError && e.code === 'SALES_INVALID_PRUNE_TTL')
+    await assert.rejects(pruneIdempotencyKeys(ctx.db, { ttlHours: 0 }), (e) => e instanceof AppError && e.code === 'IDEMPOTENCY_INVALID_PRUNE_TTL')
     await assert.rejects(
       pruneIdempotencyKeys(ctx.db, { ttlHours: 24, batchSize: 0 }),
-      (e) => e instanceof AppError && e.code === 'SALES_INVALID_PRUNE_BATCH_SIZE',
+      (e) => e instanceof AppError && e.code === 'IDEMPOTENCY_INVALID_PRUNE_BATCH_SIZE',
     )
   })
 

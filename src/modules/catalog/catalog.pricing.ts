@@ -18,7 +18,6 @@
  */
 import { Big, money } from '../../infra/decimal.ts'
 import { conflict, invalid } from '../../infra/errors.ts'
-import type { PaymentMethod } from './sales.tables.ts'
 
 const ZERO = new Big(0)
 const CENT = new Big('0.01')
@@ -238,14 +237,15 @@ export function allocate(amount: Big, weights: readonly Big[]): Big[] {
   return shares
 }
 
-export interface TenderInput {
-  method: PaymentMethod
+/** A payment as offered; `M` is the seller's set of payment methods, of which 'cash' gives change. */
+export interface TenderInput<M extends string = string> {
+  method: M
   amount: Big
   reference?: string | null | undefined
 }
 
-export interface AppliedTender {
-  method: PaymentMethod
+export interface AppliedTender<M extends string = string> {
+  method: M
   /** applied to the invoice */
   amount: Big
   tendered: Big
@@ -257,11 +257,14 @@ export interface AppliedTender {
  * Applies tenders in order to what is due. Cash may exceed the amount due: the rest is change.
  * Card and other tenders may not exceed it (a card is charged what is due, never more).
  */
-export function applyTenders(due: Big, tenders: readonly TenderInput[]): { applied: AppliedTender[]; paid: Big; change: Big } {
+export function applyTenders<M extends string>(
+  due: Big,
+  tenders: readonly TenderInput<M>[],
+): { applied: AppliedTender<M>[]; paid: Big; change: Big } {
   let left = due
   let paid = ZERO
   let change = ZERO
-  const applied = tenders.map((tender, index): AppliedTender => {
+  const applied = tenders.map((tender, index): AppliedTender<M> => {
     if (tender.amount.lte(0)) throw invalid('SALES_PAYMENT_NOT_POSITIVE', `Payment ${index} must be above zero.`, { payment: index })
     if (!tender.amount.eq(roundMoney(tender.amount))) {
       throw invalid('SALES_PAYMENT_NOT_CENTS', `Payment ${index} must be a whole number of cents.`, { payment: index })

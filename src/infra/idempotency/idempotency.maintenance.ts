@@ -1,6 +1,6 @@
-import type { Db } from '../../infra/db/database.ts'
-import { invalid } from '../../infra/errors.ts'
-import * as repo from './sales.repository.ts'
+import type { Db } from '../db/database.ts'
+import { invalid } from '../errors.ts'
+import * as repo from './idempotency.repository.ts'
 
 const HOUR_MS = 3_600_000
 
@@ -22,9 +22,9 @@ export interface PruneIdempotencyKeysOptions {
  */
 export async function pruneIdempotencyKeys(db: Db, options: PruneIdempotencyKeysOptions): Promise<number> {
   const { ttlHours, batchSize = 1000 } = options
-  if (!(ttlHours >= 1)) throw invalid('SALES_INVALID_PRUNE_TTL', `The TTL is at least 1 hour, got ${ttlHours}.`)
+  if (!(ttlHours >= 1)) throw invalid('IDEMPOTENCY_INVALID_PRUNE_TTL', `The TTL is at least 1 hour, got ${ttlHours}.`)
   if (!Number.isInteger(batchSize) || batchSize < 1) {
-    throw invalid('SALES_INVALID_PRUNE_BATCH_SIZE', `The batch size is a whole number of at least 1, got ${batchSize}.`)
+    throw invalid('IDEMPOTENCY_INVALID_PRUNE_BATCH_SIZE', `The batch size is a whole number of at least 1, got ${batchSize}.`)
   }
   const olderThan = new Date((options.now ?? new Date()).getTime() - ttlHours * HOUR_MS)
   let total = 0

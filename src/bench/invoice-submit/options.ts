@@ -1,0 +1,44 @@
+export type Variant = 'brisk' | 'naive' | 'floor'
+export const VARIANTS: readonly Variant[] = ['brisk', 'naive', 'floor']
+export const CASH_TENDERED = '1000000.00'
+
+export interface Options {
+  lines: number
+  clients: number
+  durationMs: number
+  warmupMs: number
+  products: number
+  flow: 'checkout' | 'draft'
+  http: boolean
+  variants: Variant[]
+  rounds: number
+  json: boolean
+}
+
+function integerOption(value: string | boolean | undefined, name: string, min: number, max: number): number {
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name} must be a whole number from ${min} to ${max}`)
+  return n
+}
+
+export function parseOptions(raw: Record<string, string | boolean | undefined>): Options {
+  const flow = String(raw['flow'] ?? 'checkout')
+  if (flow !== 'checkout' && flow !== 'draft') throw new Error('--flow must be checkout or draft')
+  const variants = String(raw['variants'] ?? VARIANTS.join(','))
+    .split(',')
+    .map((v) => v.trim())
+  const unknown = variants.filter((v) => !VARIANTS.includes(v as Variant))
+  if (unknown.length > 0) throw new Error(`--variants: unknown ${unknown.join(', ')} (use ${VARIANTS.join(', ')})`)
+  return {
+    lines: integerOption(raw['lines'] ?? '51', 'lines', 1, 2000),
+    clients: integerOption(raw['clients'] ?? '1', 'clients', 1, 256),
+    durationMs: Number(raw['duration'] ?? '10') * 1000,
+    warmupMs: Number(raw['warmup'] ?? '1') * 1000,
+    products: integerOption(raw['products'] ?? '2000', 'products', 1, 1_000_000),
+    flow,
+    http: raw['http'] === true,
+    variants: variants as Variant[],
+    rounds: integerOption(raw['rounds'] ?? '5', 'rounds', 1, 1000),
+    json: raw['json'] === true,
+  }
+}

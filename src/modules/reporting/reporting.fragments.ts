@@ -1,0 +1,102 @@
+/** The rollup SQL other modules compose into their write statements (a sale updates its rollups in its own statement). */
+import { type RawBuilder, sql } from 'kysely'
+
+/** The CTEs `salesRollupCtes` adds, by name. */
+export const ROLLUP_CTE = {
+  products: 'sales_rollup_products',
+  location: 'sales_rollup_location',
+} as const
+
+const ROLLUP_CTE_SQL = { products: sql.raw(ROLLUP_CTE.products), location: sql.raw(ROLLUP_CTE.location) }
+
+/**
+ * Hourly location rows are split in shards (invoice id % SALES_ROLLUP_SHARDS): concurrent tills of
+ * one store update different rows instead of queueing on one; readers sum the shards.
+ */
+export const SALES_ROLLUP_SHARDS = 16
+
+export interface ProductRollupDelta {
+  productId: number
+  /** signed, in the product's base unit */
+  quantity: string
+  netAmount: string
+  taxAmount: string
+  totalAmount: string
+}
+
+/** A signed change to the rollups: a submit adds, a cancel or a return subtracts. */
+export interface SalesRollupDelta {
+  locationId: number
+  /** the moment the sale counts for, bucketed to its UTC hour; SQL (e.g. now()) or a Date */
+  at: Date | RawBuilder<Date>
+  /** the invoice whose shard is written; SQL (e.g. an id made in the same statement) or a number */
+  invoiceId: number | RawBuilder<number>
+  invoices: number
+  returns: number
+  netAmount: string
+  taxAmount: string
+  totalAmount: string
+  discountAmount: string
+  /** values, or SQL selecting (product_id, quantity, net_amount, tax_amount, total_amount); summed per product */
+  products: readonly ProductRollupDelta[] | RawBuilder<unknown>
+}
+
+/**
+ * The rollup upserts as two CTEs (`ROLLUP_CTE`) of a caller's
+ * write statement, applied only `when` the given condition holds (if any), so a sale, cancel or
+ * return applies them inside its own write statement. Product keys are upserted in product order,
+ * then the invoice's shard row; with `after` (the name of an earlier CTE of the statement, e.g.
+ * its stock movements) they wait until that CTE is done. So every sales statement takes its row
+ * locks in one global order — stock rows, rollup product rows, shard row — and no deadlock can form.
+ */
+export function salesRollupCtes(
+  delta: SalesRollupDelta,
+  options: { when?: RawBuilder<boolean>; after?: string } = {},
+): RawBuilder<unknown> {
+  const when = options.when ? sql`where ${options.when}` : sql``
+  // reading every row of the earlier CTE makes it finish before the first rollup row is locked
+  const after = options.after ? sql`cross join (select count(*) from ${sql.table(options.after)}) as earlier_first` : sql``
+  const products = delta.products
+  const productRows =
+    'isRawBuilder' in products
+      ? products
+      : sql`select * from unnest(${products.map((p) => p.productId)}::bigint[], ${products.map((p) => p.quantity)}::numeric[],
+          ${products.map((p) => p.netAmount)}::numeric[], ${products.map((p) => p.taxAmount)}::numeric[],
+          ${products.map((p) => p.totalAmount)}::numeric[])`
+  const at = delta.at instanceof Date ? sql`${delta.at}::timestamptz` : delta.at
+  const shard =
+    typeof delta.invoiceId === 'number'
+      ? sql`${delta.invoiceId % SALES_ROLLUP_SHARDS}::bigint`
+      : sql`(${delta.invoiceId}) % ${SALES_ROLLUP_SHARDS}`
+  const { products: productsCte, location: locationCte } = ROLLUP_CTE_SQL
+  return sql`${productsCte} as (
+      insert into sales_rollup_product_hour as r (location_id, bucket, product_id, quantity, net_amount, tax_amount,
+        total_amount)
+      select ${delta.locationId}::bigint, date_trunc('hour', ${at}, 'UTC'), t.product_id, sum(t.quantity),
+        sum(t.net_amount), sum(t.tax_amount), sum(t.total_amount)
+      from (${productRows}) as t(product_id, quantity, net_amount, tax_amount, total_amount)
+      ${after}
+      ${when}
+      group by t.product_id
+      order by t.product_id
+      on conflict (location_id, bucket, product_id) do update
+        set quantity = r.quantity + excluded.quantity, net_amount = r.net_amount + excluded.net_amount,
+          tax_amount = r.tax_amount + excluded.tax_amount, total_amount = r.total_amount + excluded.total_amount
+      returning r.product_id
+    ), ${locationCte} as (
+      insert into sales_rollup_hour as r (location_id, bucket, shard, invoices, returns, net_amount, tax_amount,
+        total_amount, discount_amount)
+      select ${delta.locationId}::bigint, date_trunc('hour', ${at}, 'UTC'), ${shard}, ${delta.invoices}::bigint,
+        ${delta.returns}::bigint, ${delta.netAmount}::numeric, ${delta.taxAmount}::numeric, ${delta.totalAmount}::numeric,
+        ${delta.discountAmount}::numeric
+      -- reading the product upserts makes them finish first: the lock order is the same in every statement
+      from (select count(*) from ${productsCte}) as products_first
+      ${when}
+      on conflict (location_id, bucket, shard) do update
+        set invoices = r.invoices + excluded.invoices, returns = r.returns + excluded.returns,
+          net_amount = r.net_amount + excluded.net_amount, tax_amount = r.tax_amount + excluded.tax_amount,
+          total_amount = r.total_amount + excluded.total_amount,
+          discount_amount = r.discount_amount + excluded.discount_amount
+    )`
+}
+

@@ -1,0 +1,206 @@
+/** Invoice lines while they are validated and priced: request values checked, catalog prices applied, exact totals. */
+import { Big, decimalString, parseDecimal } from '../../infra/decimal.ts'
+import { type AppError, forbidden, invalid } from '../../infra/errors.ts'
+import type { Principal } from '../access/index.ts'
+import { type Discount, type PricedInvoice, priceInvoice, roundMoney, type SellableLine, type TenderInput } from '../catalog/index.ts'
+import type { InvoiceLineRecord, InvoiceTotals } from './sales.repository.ts'
+import type { LineInput, PaymentInput } from './sales.schemas.ts'
+import type { NewInvoiceLine, PaymentMethod } from './sales.tables.ts'
+
+type DecimalValue = string | number
+
+export const ZERO = new Big(0)
+export const NO_DISCOUNT: Discount = { percent: null, amount: ZERO }
+const baseUnits = (value: Big) => value.round(6, Big.roundHalfUp)
+
+function centsAmount(value: DecimalValue, field: string): Big {
+  const amount = parseDecimal(value, field)
+  if (amount.lt(0) || !amount.eq(roundMoney(amount))) {
+    throw invalid('SALES_INVALID_AMOUNT', `${field} must be a non-negative number of whole cents.`, { field })
+  }
+  return amount
+}
+
+function percent(value: DecimalValue, field: string): Big {
+  const p = parseDecimal(value, field)
+  if (p.lt(0) || p.gt(100)) throw invalid('SALES_INVALID_PERCENT', `${field} must be from 0 to 100.`, { field })
+  return p
+}
+
+/** The discount a line or an invoice asks for, if any; both a percent and an amount is an error. */
+export function discountOf(
+  input: { discountPercent?: DecimalValue | null | undefined; discountAmount?: DecimalValue | null | undefined },
+  field: string,
+): Discount | undefined {
+  const hasPercent = input.discountPercent !== undefined && input.discountPercent !== null
+  const hasAmount = input.discountAmount !== undefined && input.discountAmount !== null
+  if (hasPercent && hasAmount) {
+    throw invalid('SALES_DISCOUNT_AMBIGUOUS', `${field}: give discountPercent or discountAmount, not both.`, { field })
+  }
+  if (hasPercent) return { percent: percent(input.discountPercent!, `${field}.discountPercent`), amount: ZERO }
+  if (hasAmount) return { percent: null, amount: centsAmount(input.discountAmount!, `${field}.discountAmount`) }
+  return undefined
+}
+
+export function positiveQuantity(value: DecimalValue, field: string): Big {
+  const quantity = parseDecimal(value, field)
+  if (quantity.lte(0)) throw invalid('SALES_QUANTITY_NOT_POSITIVE', `${field} must be above zero.`, { field })
+  return quantity
+}
+
+/** Checks what can be checked of request lines before any statement: quantities and discounts. */
+export function validateLineInputs(lines: readonly LineInput[], field: string): void {
+  lines.forEach((l, i) => {
+    positiveQuantity(l.quantity, `${field}[${i}].quantity`)
+    discountOf(l, `${field}[${i}]`)
+  })
+}
+
+export function tendersOf(payments: readonly PaymentInput[] | undefined): TenderInput<PaymentMethod>[] {
+  return (payments ?? []).map((p, i) => ({
+    method: p.method,
+    amount: parseDecimal(p.amount, `payments[${i}].amount`),
+    reference: p.reference ?? null,
+  }))
+}
+
+/** A line while it is being priced: decimals as Big. */
+export interface WorkingLine {
+  id: number | undefined
+  position: number
+  productId: number
+  sku: string
+  name: string
+  unit: string
+  quantity: Big
+  factor: Big
+  unitPrice: Big
+  priceOverridden: boolean
+  taxRate: Big
+  discount: Discount
+}
+
+export function mayOverridePrice(principal: Principal): boolean {
+  return principal.role === 'admin' || principal.role === 'manager'
+}
+
+export function refuseOverride(field: string): AppError {
+  return forbidden('SALES_PRICE_OVERRIDE_FORBIDDEN', `${field}: only a manager or an admin may change a price.`, { field })
+}
+
+/** Request lines (quantities validated already) → working lines, with catalog prices unless an allowed role overrides them. */
+export function newWorkingLines(
+  principal: Principal,
+  inputs: readonly LineInput[],
+  resolved: readonly SellableLine[],
+  firstPosition: number,
+  field: string,
+): WorkingLine[] {
+  const inactive = resolved.filter((r) => !r.active)
+  if (inactive.length > 0) {
+    throw invalid('SALES_PRODUCT_INACTIVE', `${inactive.length} line(s) name a product that is no longer sold.`, {
+      lines: inactive.map((r) => ({ line: r.index, sku: r.sku })),
+    })
+  }
+  return resolved.map((r) => {
+    const input = inputs[r.index]!
+    const name = `${field}[${r.index}]`
+    const catalogPrice = r.unitPrice
+    let unitPrice = catalogPrice
+    if (input.unitPrice !== undefined) {
+      unitPrice = parseDecimal(input.unitPrice, `${name}.unitPrice`)
+      if (unitPrice.lt(0)) throw invalid('SALES_INVALID_AMOUNT', `${name}.unitPrice must not be negative.`)
+      if (!unitPrice.eq(catalogPrice) && !mayOverridePrice(principal)) throw refuseOverride(`${name}.unitPrice`)
+    }
+    return {
+      id: undefined,
+      position: firstPosition + r.index,
+      productId: r.productId,
+      sku: r.sku,
+      name: r.name,
+      unit: r.unit,
+      quantity: r.quantity,
+      factor: r.factor,
+      unitPrice,
+      priceOverridden: !unitPrice.eq(catalogPrice),
+      taxRate: r.taxRateValue,
+      discount: discountOf(input, name) ?? NO_DISCOUNT,
+    }
+  })
+}
+
+/** A stored line back into a working line, to re-price it. */
+export function workingLineOf(l: InvoiceLineRecord): WorkingLine {
+  return {
+    id: l.id,
+    position: l.position,
+    productId: l.product_id,
+    sku: l.sku,
+    name: l.name,
+    unit: l.unit,
+    quantity: new Big(l.quantity),
+    factor: new Big(l.factor),
+    unitPrice: new Big(l.unit_price),
+    priceOverridden: l.price_overridden,
+    taxRate: new Big(l.tax_rate),
+    discount:
+      l.discount_percent !== null
+        ? { percent: new Big(l.discount_percent), amount: ZERO }
+        : { percent: null, amount: new Big(l.discount_amount) },
+  }
+}
+
+/** Prices the lines with the shared exact pricing, and gives them as the rows to write. */
+export function priceLines(
+  lines: readonly WorkingLine[],
+  invoiceDiscount: Discount,
+): { priced: PricedInvoice; rows: NewInvoiceLine[] } {
+  const priced = priceInvoice(lines, invoiceDiscount)
+  const rows = lines.map((l, i): NewInvoiceLine => {
+    const p = priced.lines[i]!
+    return {
+      position: l.position,
+      product_id: l.productId,
+      sku: l.sku,
+      name: l.name,
+      unit: l.unit,
+      quantity: decimalString(l.quantity),
+      factor: decimalString(l.factor),
+      base_quantity: decimalString(baseUnits(l.quantity.times(l.factor))),
+      unit_price: decimalString(l.unitPrice),
+      price_overridden: l.priceOverridden,
+      tax_rate: decimalString(l.taxRate),
+      gross_amount: p.grossAmount,
+      discount_percent: l.discount.percent === null ? null : decimalString(l.discount.percent),
+      discount_amount: p.discountAmount,
+      invoice_discount_amount: p.invoiceDiscountAmount,
+      net_amount: p.netAmount,
+      tax_amount: p.taxAmount,
+      total_amount: p.totalAmount,
+    }
+  })
+  return { priced, rows }
+}
+
+export function totalsOf(priced: PricedInvoice, invoiceDiscount: Discount, lineCount: number): InvoiceTotals {
+  return {
+    discount_percent: invoiceDiscount.percent === null ? null : decimalString(invoiceDiscount.percent),
+    discount_amount: priced.discountAmount,
+    subtotal: priced.subtotal,
+    line_discount_total: priced.lineDiscountTotal,
+    net_total: priced.netTotal,
+    tax_total: priced.taxTotal,
+    total: priced.total,
+    line_count: lineCount,
+  }
+}
+
+/** Base units returned when `quantity` more of `line` comes back, taken cumulatively so the last return restores exactly what was sold. */
+export function returnedBaseUnits(line: InvoiceLineRecord, quantity: Big): Big {
+  const sold = new Big(line.quantity)
+  const returnedBefore = new Big(line.returned_quantity)
+  const factor = new Big(line.factor)
+  const returnedAfter = returnedBefore.plus(quantity)
+  const upTo = returnedAfter.eq(sold) ? new Big(line.base_quantity) : baseUnits(returnedAfter.times(factor))
+  return upTo.minus(baseUnits(returnedBefore.times(factor)))
+}
