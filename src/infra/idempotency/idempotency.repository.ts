@@ -15,7 +15,10 @@ export interface ResponsePatch {
 export function storeResponseCte(id: number, response: unknown, patch?: ResponsePatch): RawBuilder<unknown> {
   const json = sql`${JSON.stringify(response)}::jsonb`
   const value = patch ? sql`jsonb_set(${json}, ${sql.lit(patch.path)}, to_jsonb(${patch.value}))` : json
-  return sql`${sql.raw(STORED_RESPONSE_CTE)} as (update idempotency_key set response = ${value} where id = ${id})`
+  return sql`${sql.raw(STORED_RESPONSE_CTE)} as (
+      -- what a retry with the same Idempotency-Key gets back, committed with the write itself
+      update idempotency_key set response = ${value} where id = ${id}
+    )`
 }
 
 export async function storeResponse(db: Executor, id: number, response: unknown): Promise<void> {

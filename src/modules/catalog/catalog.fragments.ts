@@ -20,6 +20,7 @@ export function changedCatalogLinesCte(name: string, linesCte: string, checks: r
   const positions = pgArray(checks.map((c) => c.position))
   const prices = pgArray(checks.map((c) => c.price))
   return sql`${sql.raw(name)} as (
+      -- lines priced from catalog values that changed since: the write then writes nothing
       select t.position
       from ${sql.raw(linesCte)} t
       join unnest(${positions}::bigint[], ${prices}::numeric[]) as c(position, price) on c.position = t.position

@@ -1,5 +1,5 @@
-import { sql } from 'kysely'
-import type { Executor } from '../../infra/db/database.ts'
+import { sql, type Transaction } from 'kysely'
+import type { Database, Executor } from '../../infra/db/database.ts'
 
 export function listUnits(db: Executor) {
   return db.selectFrom('unit').selectAll().orderBy('code').execute()
@@ -117,8 +117,9 @@ export async function findProductByCode(db: Executor, code: string) {
   return rows[0]
 }
 
-export function lockProduct(db: Executor, id: number) {
-  return db.selectFrom('product').select(['id', 'base_unit']).where('id', '=', id).forUpdate().executeTakeFirst()
+/** Locks the product row for the rest of the transaction. */
+export function lockProduct(trx: Transaction<Database>, id: number) {
+  return trx.selectFrom('product').select(['id', 'base_unit']).where('id', '=', id).forUpdate().executeTakeFirst()
 }
 
 export function findProductsBySkus(db: Executor, skus: readonly string[]) {

@@ -74,6 +74,7 @@ export function stockMovementCtes(
         ${movements.map((m) => m.delta)}::numeric[], ${movements.map((m) => m.reason)}::text[])`
   const { input, applied, ledger, short } = STOCK_CTE_SQL
   return sql`${input} as (
+      -- one movement per stock row, summed, so each row is locked and written once
       select t.location_id, t.product_id, sum(t.delta) as delta, min(t.reason) as reason,
         coalesce(bool_or(l.allow_negative_stock), false) as allow_negative
       from (${rows}) as t(location_id, product_id, delta, reason)
@@ -94,6 +95,7 @@ export function stockMovementCtes(
           or (select l.allow_negative_stock from location l where l.id = s.location_id)
       returning s.location_id, s.product_id, s.quantity
     ), ${ledger} as (
+      -- the ledger row of every applied movement, so the ledger always sums to the stock
       insert into stock_ledger (location_id, product_id, delta, reason, reference, token_id)
       select i.location_id, i.product_id, i.delta, i.reason, ${meta.reference}, ${meta.tokenId}::bigint
       from ${input} i

@@ -70,6 +70,7 @@ export function salesRollupCtes(
       : sql`(${delta.invoiceId}) % ${SALES_ROLLUP_SHARDS}`
   const { products: productsCte, location: locationCte } = ROLLUP_CTE_SQL
   return sql`${productsCte} as (
+      -- per product and hour, in product order, so concurrent sales lock these rows alike
       insert into sales_rollup_product_hour as r (location_id, bucket, product_id, quantity, net_amount, tax_amount,
         total_amount)
       select ${delta.locationId}::bigint, date_trunc('hour', ${at}, 'UTC'), t.product_id, sum(t.quantity),
@@ -84,6 +85,7 @@ export function salesRollupCtes(
           tax_amount = r.tax_amount + excluded.tax_amount, total_amount = r.total_amount + excluded.total_amount
       returning r.product_id
     ), ${locationCte} as (
+      -- per location, hour and shard: the shard spreads concurrent tills over several rows
       insert into sales_rollup_hour as r (location_id, bucket, shard, invoices, returns, net_amount, tax_amount,
         total_amount, discount_amount)
       select ${delta.locationId}::bigint, date_trunc('hour', ${at}, 'UTC'), ${shard}, ${delta.invoices}::bigint,

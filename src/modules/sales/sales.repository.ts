@@ -213,18 +213,22 @@ export async function updateDraft(trx: Transaction<Database>, changes: DraftChan
   const { invoiceId, totals } = changes
   const { rows } = await sql<{ lines: { id: number; position: number }[] }>`
     with removed as (
+      -- lines the edit removes
       delete from sales_invoice_line where invoice_id = ${invoiceId} and id = any(${[...changes.removeIds]}::bigint[])
     ), changed as (
+      -- kept lines whose values the edit or the re-pricing changed
       update sales_invoice_line l
       set ${assignFrom(EDITABLE_LINE_VALUES, 'u')}
       from ${unnestRows({ id: 'bigint', ...EDITABLE_LINE_VALUES }, changes.updates, { alias: 'u' })}
       where l.id = u.id and l.invoice_id = ${invoiceId}
     ), added as (
+      -- lines the edit adds, after the last position
       insert into sales_invoice_line (invoice_id, ${LINE_COLUMNS})
       select ${invoiceId}::bigint, t.* from ${unnestRows(INVOICE_LINE_VALUES, changes.inserts, { alias: 't' })}
       order by t.position
       returning id, position
     ), inv as (
+      -- the invoice's totals, re-priced over all its lines
       update sales_invoice
       set note = ${changes.note}, discount_percent = ${totals.discount_percent}::numeric,
         discount_amount = ${totals.discount_amount}::numeric, subtotal = ${totals.subtotal}::numeric,
@@ -255,6 +259,7 @@ export interface PaymentsUpdate {
 export async function updatePayments(trx: Transaction<Database>, values: PaymentsUpdate): Promise<void> {
   await sql`/* prepared */
     with new_payments as (
+      -- the new tenders, in the order given
       insert into sales_payment (invoice_id, ${columnList(PAYMENT_VALUES)})
       select ${values.invoiceId}::bigint, ${columnList(PAYMENT_VALUES, 'p')}
       from ${paymentRows(values.payments)}
@@ -280,7 +285,10 @@ export async function markCancelled(
   effect: { effect: SalesEffect; submittedAt: Date } | null,
 ): Promise<void> {
   await sql`/* prepared */
-    with noop as (select 1)${andCte(storeResponse)}${effectCtes(effect?.effect ?? null, {
+    with noop as (
+      -- WITH needs a first CTE; the response and the stock effect that follow are optional
+      select 1
+    )${andCte(storeResponse)}${effectCtes(effect?.effect ?? null, {
       lines: storedLinesOf(invoiceId),
       reference: `sales_invoice:${invoiceId}:cancel`,
       invoiceId,
@@ -328,6 +336,7 @@ export async function insertReturn(trx: Transaction<Database>, values: NewReturn
       -- the returned lines, sent as one array per column
       select * from ${unnestRows(RETURN_LINE_VALUES, values.lines, { alias: 't' })}
     ), return_lines as (
+      -- the return's lines, in invoice line order
       insert into sales_return_line (return_id, ${columnList(RETURN_LINE_VALUES)})
       select ret.id, ${columnList(RETURN_LINE_VALUES, 't')}
       from ret cross join input t order by t.invoice_line_id
@@ -338,6 +347,7 @@ export async function insertReturn(trx: Transaction<Database>, values: NewReturn
         returned_tax = l.returned_tax + t.tax_amount
       from input t where l.id = t.invoice_line_id and l.invoice_id = ${values.invoiceId}
     ), inv as (
+      -- the invoice's returned total, for its refunds shown with it
       update sales_invoice set returned_total = returned_total + ${values.totalAmount}::numeric, updated_at = now()
       where id = ${values.invoiceId}
     )${andCte(storeResponse)}${effectCtes(values.effect, {

@@ -5,7 +5,7 @@
  */
 import { Big, decimalString, money } from '../../infra/decimal.ts'
 import { conflict, invalid, notFound } from '../../infra/errors.ts'
-import type { Replayable, WriteOptions } from '../../infra/idempotency/idempotency.ts'
+import type { ClaimedKey, Replayable, WriteOptions } from '../../infra/idempotency/idempotency.ts'
 import { idempotencyScopeOf, type Principal } from '../access/index.ts'
 import { refundFor } from '../catalog/index.ts'
 import { positiveQuantity, returnedBaseUnits, ZERO } from './sales.lines.ts'
@@ -46,46 +46,51 @@ export async function returnItems(
     }
     const returned = returnedLines(record, requested)
     const result = returnResult(record, returned, input)
-    const { return: salesReturn } = result
-    const inserted = await repo.insertReturn(trx, {
-      invoiceId: id,
-      locationId: record.location_id,
-      reason: salesReturn.reason,
-      refundMethod: salesReturn.refundMethod,
-      netAmount: salesReturn.netAmount,
-      taxAmount: salesReturn.taxAmount,
-      totalAmount: salesReturn.totalAmount,
-      tokenId: principal.tokenId,
-      lines: salesReturn.lines.map((l) => ({
-        invoice_line_id: l.lineId,
-        product_id: l.productId,
-        quantity: l.quantity,
-        base_quantity: l.baseQuantity,
-        net_amount: l.netAmount,
-        tax_amount: l.taxAmount,
-        total_amount: l.totalAmount,
-      })),
-      // the SQL puts the new return's id into the stored response
-      idempotency: key ? { key, response: result } : null,
-      // a return counts in the hour it happens
-      effect: {
-        kind: 'return',
-        locationId: record.location_id,
-        tokenId: principal.tokenId,
-        totals: {
-          invoices: 0,
-          returns: 1,
-          netAmount: negated(salesReturn.netAmount),
-          taxAmount: negated(salesReturn.taxAmount),
-          totalAmount: negated(salesReturn.totalAmount),
-          discountAmount: '0',
-        },
-      },
-      at: record.now,
-    })
-    salesReturn.id = inserted.id
+    const inserted = await repo.insertReturn(trx, newReturnOf(record, result, principal, key))
+    result.return.id = inserted.id
     return result
   })
+}
+
+/** The rows to write for `result`, with the stock coming back and the rollups of the hour of the return. */
+function newReturnOf(record: repo.LockedInvoiceRecord, result: ReturnResult, principal: Principal, key: ClaimedKey | null): repo.NewReturn {
+  const { return: salesReturn } = result
+  return {
+    invoiceId: record.id,
+    locationId: record.location_id,
+    reason: salesReturn.reason,
+    refundMethod: salesReturn.refundMethod,
+    netAmount: salesReturn.netAmount,
+    taxAmount: salesReturn.taxAmount,
+    totalAmount: salesReturn.totalAmount,
+    tokenId: principal.tokenId,
+    lines: salesReturn.lines.map((l) => ({
+      invoice_line_id: l.lineId,
+      product_id: l.productId,
+      quantity: l.quantity,
+      base_quantity: l.baseQuantity,
+      net_amount: l.netAmount,
+      tax_amount: l.taxAmount,
+      total_amount: l.totalAmount,
+    })),
+    // the SQL puts the new return's id into the stored response
+    idempotency: key ? { key, response: result } : null,
+    // a return counts in the hour it happens
+    effect: {
+      kind: 'return',
+      locationId: record.location_id,
+      tokenId: principal.tokenId,
+      totals: {
+        invoices: 0,
+        returns: 1,
+        netAmount: negated(salesReturn.netAmount),
+        taxAmount: negated(salesReturn.taxAmount),
+        totalAmount: negated(salesReturn.totalAmount),
+        discountAmount: '0',
+      },
+    },
+    at: record.now,
+  }
 }
 
 /** The requested lines with their refunds; unknown lines and more than is returnable are refused, naming each. */

@@ -1,4 +1,4 @@
-import { IDEMPOTENT_DESCRIPTION, IdempotencyHeaders, sendWrite as send, writeOptionsOf as key } from '../../infra/http/idempotency.ts'
+import { IDEMPOTENT_DESCRIPTION, IdempotencyHeaders, sendWrite, writeOptionsOf } from '../../infra/http/idempotency.ts'
 import { errorResponses, IdParams } from '../../infra/http/schemas.ts'
 import type { HttpServer } from '../../infra/http/server.ts'
 import { principalOf } from '../access/index.ts'
@@ -16,123 +16,107 @@ import {
 import type { SalesService } from './sales.service.ts'
 
 const tags = ['sales']
-const idempotent = IDEMPOTENT_DESCRIPTION
+const writeErrors = errorResponses(400, 401, 403, 404, 409, 422)
 
+const createInvoice = {
+  schema: {
+    tags,
+    description: `Create a draft invoice, or with \`submit: true\` sell at once: invoice, lines, payments, stock, ledger and rollups in ONE SQL statement. 409 names every line short of stock. ${IDEMPOTENT_DESCRIPTION}`,
+    headers: IdempotencyHeaders,
+    body: CreateInvoiceBody,
+    response: { 201: Invoice, ...writeErrors },
+  },
+}
+
+const listInvoices = {
+  schema: {
+    tags,
+    description: 'Invoices with their lines and payments, oldest first (one SQL statement per page).',
+    querystring: ListInvoicesQuery,
+    response: { 200: InvoicePage, ...errorResponses(400, 401, 403, 422) },
+  },
+}
+
+const getInvoice = { schema: { tags, params: IdParams, response: { 200: Invoice, ...errorResponses(401, 403, 404) } } }
+
+const editInvoice = {
+  schema: {
+    tags,
+    description: `Edit a draft: add, change and remove lines, set the invoice discount or note. ${IDEMPOTENT_DESCRIPTION}`,
+    params: IdParams,
+    headers: IdempotencyHeaders,
+    body: EditInvoiceBody,
+    response: { 200: Invoice, ...writeErrors },
+  },
+}
+
+const payInvoice = {
+  schema: {
+    tags,
+    description: `Pay a draft: cash (change computed), card, or several tenders. ${IDEMPOTENT_DESCRIPTION}`,
+    params: IdParams,
+    headers: IdempotencyHeaders,
+    body: PayBody,
+    response: { 200: Invoice, ...writeErrors },
+  },
+}
+
+const submitInvoice = {
+  schema: {
+    tags,
+    description: `Submit a draft that is paid in full (payments may come with it): stock, ledger and rollups in one transaction of 4 statements. 409 names every line short of stock. ${IDEMPOTENT_DESCRIPTION}`,
+    params: IdParams,
+    headers: IdempotencyHeaders,
+    body: SubmitBody,
+    response: { 200: Invoice, ...writeErrors },
+  },
+}
+
+const cancelInvoice = {
+  schema: {
+    tags,
+    description: `Cancel a draft, or a submitted invoice without returns (manager or admin): stock and rollups restored. ${IDEMPOTENT_DESCRIPTION}`,
+    params: IdParams,
+    headers: IdempotencyHeaders,
+    response: { 200: Invoice, ...errorResponses(401, 403, 404, 409, 422) },
+  },
+}
+
+const returnItems = {
+  schema: {
+    tags,
+    description: `Return part of a submitted invoice (never more than was sold): stock, ledger and rollups restored. ${IDEMPOTENT_DESCRIPTION}`,
+    params: IdParams,
+    headers: IdempotencyHeaders,
+    body: ReturnBody,
+    response: { 201: ReturnResponse, ...writeErrors },
+  },
+}
+
+/** Thin: schema → service → reply. */
 export function registerSalesRoutes(app: HttpServer, sales: SalesService): void {
-  app.post(
-    '/api/sales/invoices',
-    {
-      schema: {
-        tags,
-        description: `Create a draft invoice, or with \`submit: true\` sell at once: invoice, lines, payments, stock, ledger and rollups in ONE SQL statement. 409 names every line short of stock. ${idempotent}`,
-        headers: IdempotencyHeaders,
-        body: CreateInvoiceBody,
-        response: { 201: Invoice, ...errorResponses(400, 401, 403, 404, 409, 422) },
-      },
-    },
-    async (request, reply) =>
-      send(reply, 201, await sales.createInvoice(principalOf(request), request.body, key(request.headers))),
+  app.post('/api/sales/invoices', createInvoice, async (request, reply) =>
+    sendWrite(reply, 201, await sales.createInvoice(principalOf(request), request.body, writeOptionsOf(request.headers))),
   )
-
-  app.get(
-    '/api/sales/invoices',
-    {
-      schema: {
-        tags,
-        description: 'Invoices with their lines and payments, oldest first (one SQL statement per page).',
-        querystring: ListInvoicesQuery,
-        response: { 200: InvoicePage, ...errorResponses(400, 401, 403, 422) },
-      },
-    },
-    async (request) => sales.listInvoices(principalOf(request), request.query),
+  app.get('/api/sales/invoices', listInvoices, async (request) => sales.listInvoices(principalOf(request), request.query))
+  app.get('/api/sales/invoices/:id', getInvoice, async (request) => sales.getInvoice(principalOf(request), request.params.id))
+  app.patch('/api/sales/invoices/:id', editInvoice, async (request, reply) => {
+    const { params, body, headers } = request
+    return sendWrite(reply, 200, await sales.editInvoice(principalOf(request), params.id, body, writeOptionsOf(headers)))
+  })
+  app.post('/api/sales/invoices/:id/payments', payInvoice, async (request, reply) => {
+    const { params, body, headers } = request
+    return sendWrite(reply, 200, await sales.payInvoice(principalOf(request), params.id, body, writeOptionsOf(headers)))
+  })
+  app.post('/api/sales/invoices/:id/submit', submitInvoice, async (request, reply) => {
+    const { params, body, headers } = request
+    return sendWrite(reply, 200, await sales.submitInvoice(principalOf(request), params.id, body ?? {}, writeOptionsOf(headers)))
+  })
+  app.post('/api/sales/invoices/:id/cancel', cancelInvoice, async (request, reply) =>
+    sendWrite(reply, 200, await sales.cancelInvoice(principalOf(request), request.params.id, writeOptionsOf(request.headers))),
   )
-
-  app.get(
-    '/api/sales/invoices/:id',
-    { schema: { tags, params: IdParams, response: { 200: Invoice, ...errorResponses(401, 403, 404) } } },
-    async (request) => sales.getInvoice(principalOf(request), request.params.id),
-  )
-
-  app.patch(
-    '/api/sales/invoices/:id',
-    {
-      schema: {
-        tags,
-        description: `Edit a draft: add, change and remove lines, set the invoice discount or note. ${idempotent}`,
-        params: IdParams,
-        headers: IdempotencyHeaders,
-        body: EditInvoiceBody,
-        response: { 200: Invoice, ...errorResponses(400, 401, 403, 404, 409, 422) },
-      },
-    },
-    async (request, reply) =>
-      send(reply, 200, await sales.editInvoice(principalOf(request), request.params.id, request.body, key(request.headers))),
-  )
-
-  app.post(
-    '/api/sales/invoices/:id/payments',
-    {
-      schema: {
-        tags,
-        description: `Pay a draft: cash (change computed), card, or several tenders. ${idempotent}`,
-        params: IdParams,
-        headers: IdempotencyHeaders,
-        body: PayBody,
-        response: { 200: Invoice, ...errorResponses(400, 401, 403, 404, 409, 422) },
-      },
-    },
-    async (request, reply) =>
-      send(reply, 200, await sales.payInvoice(principalOf(request), request.params.id, request.body, key(request.headers))),
-  )
-
-  app.post(
-    '/api/sales/invoices/:id/submit',
-    {
-      schema: {
-        tags,
-        description: `Submit a draft that is paid in full (payments may come with it): stock, ledger and rollups in one transaction of 4 statements. 409 names every line short of stock. ${idempotent}`,
-        params: IdParams,
-        headers: IdempotencyHeaders,
-        body: SubmitBody,
-        response: { 200: Invoice, ...errorResponses(400, 401, 403, 404, 409, 422) },
-      },
-    },
-    async (request, reply) =>
-      send(
-        reply,
-        200,
-        await sales.submitInvoice(principalOf(request), request.params.id, request.body ?? {}, key(request.headers)),
-      ),
-  )
-
-  app.post(
-    '/api/sales/invoices/:id/cancel',
-    {
-      schema: {
-        tags,
-        description: `Cancel a draft, or a submitted invoice without returns (manager or admin): stock and rollups restored. ${idempotent}`,
-        params: IdParams,
-        headers: IdempotencyHeaders,
-        response: { 200: Invoice, ...errorResponses(401, 403, 404, 409, 422) },
-      },
-    },
-    async (request, reply) =>
-      send(reply, 200, await sales.cancelInvoice(principalOf(request), request.params.id, key(request.headers))),
-  )
-
-  app.post(
-    '/api/sales/invoices/:id/returns',
-    {
-      schema: {
-        tags,
-        description: `Return part of a submitted invoice (never more than was sold): stock, ledger and rollups restored. ${idempotent}`,
-        params: IdParams,
-        headers: IdempotencyHeaders,
-        body: ReturnBody,
-        response: { 201: ReturnResponse, ...errorResponses(400, 401, 403, 404, 409, 422) },
-      },
-    },
-    async (request, reply) =>
-      send(reply, 201, await sales.returnItems(principalOf(request), request.params.id, request.body, key(request.headers))),
-  )
+  app.post('/api/sales/invoices/:id/returns', returnItems, async (request, reply) => {
+    const { params, body, headers } = request
+    return sendWrite(reply, 201, await sales.returnItems(principalOf(request), params.id, body, writeOptionsOf(headers)))
+  })
 }

@@ -1,0 +1,126 @@
+-- Generated from src/modules/catalog/catalog.repository.ts by test/sql-snapshots.test.ts. Do not edit by hand.
+
+-- listUnits
+select * from "unit" order by "code";
+
+-- insertUnit
+insert into "unit" ("code", "name") values ($1, $2) on conflict ("code") do nothing returning *;
+
+-- findUnitCodes
+select "code" from "unit" where "code" = any($1);
+
+-- listCategories
+select * from "category" order by "id";
+
+-- findCategory
+select * from "category" where "id" = $1;
+
+-- insertCategory
+insert into "category" ("name", "parent_id") values ($1, $2) on conflict on constraint "category_name_unique" do nothing returning *;
+
+-- insertMissingCategories
+insert into category (name)
+select name from unnest($1::text[]) as t(name)
+on conflict on constraint category_name_unique do nothing
+returning id, name;
+
+-- findProductsByIds
+select "p".*, "c"."name" as "category_name" from "product" as "p" left join "category" as "c" on "c"."id" = "p"."category_id" where "p"."id" = any($1) order by "p"."id";
+
+-- listProducts
+select "p".*, "c"."name" as "category_name" from "product" as "p" left join "category" as "c" on "c"."id" = "p"."category_id" where "p"."id" > $1 and "p"."category_id" = $2 and "p"."active" = $3 and ("p"."name" ilike $4 or "p"."sku" ilike $5) order by "p"."id" limit $6;
+
+-- findUnitsOfProducts
+select * from "product_unit" where "product_id" = any($1) order by "product_id", "unit_code";
+
+-- findProductByCode
+select product_id, unit_code, matched from (
+  select id as product_id, null::text as unit_code, 'barcode' as matched, 1 as rank from product where barcode = $1
+  union all
+  select product_id, unit_code, 'unit_barcode', 2 from product_unit where barcode = $2
+  union all
+  select id, null, 'sku', 3 from product where sku = $3
+) m
+order by rank
+limit 1;
+
+-- lockProduct
+select "id", "base_unit" from "product" where "id" = $1 for update;
+
+-- findProductsBySkus
+select "id", "sku", "base_unit" from "product" where "sku" = any($1);
+
+-- findBarcodeOwners
+select p.barcode, p.id as product_id, p.sku, null::text as unit_code
+from product p where p.barcode = any($1::text[])
+union all
+select pu.barcode, p.id, p.sku, pu.unit_code
+from product_unit pu join product p on p.id = pu.product_id
+where pu.barcode = any($2::text[]);
+
+-- insertProduct
+insert into "product" ("sku", "barcode", "name", "description", "category_id", "base_unit", "price", "tax_rate", "active") values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning "id";
+
+-- updateProduct
+update "product" set "name" = $1, "price" = $2, "updated_at" = now() where "id" = $3;
+
+-- upsertProducts
+with input as (
+  select * from unnest(
+    $1::text[],
+    $2::bool[],
+    $3::text[],
+    $4::text[],
+    $5::text[],
+    $6::bool[],
+    $7::text[],
+    $8::text[],
+    $9::numeric[],
+    $10::numeric[],
+    $11::bool[]
+  ) as t(sku, set_barcode, barcode, name, description, set_category, category, base_unit, price, tax_rate, active)
+)
+insert into product as p (sku, barcode, name, description, category_id, base_unit, price, tax_rate, active)
+select i.sku,
+  case when i.set_barcode then i.barcode else cur.barcode end,
+  i.name,
+  coalesce(i.description, cur.description, ''),
+  case when i.set_category then c.id else cur.category_id end,
+  i.base_unit,
+  i.price,
+  coalesce(i.tax_rate, cur.tax_rate, 0),
+  coalesce(i.active, cur.active, true)
+from input i
+left join product cur on cur.sku = i.sku
+left join category c on c.name = i.category
+on conflict on constraint product_sku_unique do update set
+  barcode = excluded.barcode,
+  name = excluded.name,
+  description = excluded.description,
+  category_id = excluded.category_id,
+  base_unit = excluded.base_unit,
+  price = excluded.price,
+  tax_rate = excluded.tax_rate,
+  active = excluded.active,
+  updated_at = now()
+returning p.id, p.sku, (p.xmax = 0) as inserted;
+
+-- replaceProductUnits
+with input as (
+  select * from unnest(
+    $1::bigint[],
+    $2::text[],
+    $3::numeric[],
+    $4::text[]
+  ) as t(product_id, unit_code, factor, barcode)
+),
+removed as (
+  delete from product_unit pu
+  where pu.product_id = any($5::bigint[])
+    and not exists (select 1 from input i where i.product_id = pu.product_id and i.unit_code = pu.unit_code)
+  returning 1
+)
+insert into product_unit as pu (product_id, unit_code, factor, barcode)
+select product_id, unit_code, factor, barcode from input
+where (select count(*) from removed) >= 0
+on conflict (product_id, unit_code) do update set factor = excluded.factor, barcode = excluded.barcode;

@@ -1,0 +1,60 @@
+-- Generated from src/modules/reporting/reporting.repository.ts by test/sql-snapshots.test.ts. Do not edit by hand.
+
+-- applySalesRollups
+with sales_rollup_products as (
+  -- per product and hour, in product order, so concurrent sales lock these rows alike
+  insert into sales_rollup_product_hour as r (location_id, bucket, product_id, quantity, net_amount, tax_amount,
+    total_amount)
+  select $1::bigint, date_trunc('hour', $2::timestamptz, 'UTC'), t.product_id, sum(t.quantity),
+    sum(t.net_amount), sum(t.tax_amount), sum(t.total_amount)
+  from (select * from unnest($3::bigint[], $4::numeric[],
+      $5::numeric[], $6::numeric[],
+      $7::numeric[])) as t(product_id, quantity, net_amount, tax_amount, total_amount)
+
+
+  group by t.product_id
+  order by t.product_id
+  on conflict (location_id, bucket, product_id) do update
+    set quantity = r.quantity + excluded.quantity, net_amount = r.net_amount + excluded.net_amount,
+      tax_amount = r.tax_amount + excluded.tax_amount, total_amount = r.total_amount + excluded.total_amount
+  returning r.product_id
+), sales_rollup_location as (
+  -- per location, hour and shard: the shard spreads concurrent tills over several rows
+  insert into sales_rollup_hour as r (location_id, bucket, shard, invoices, returns, net_amount, tax_amount,
+    total_amount, discount_amount)
+  select $8::bigint, date_trunc('hour', $9::timestamptz, 'UTC'), $10::bigint, $11::bigint,
+    $12::bigint, $13::numeric, $14::numeric, $15::numeric,
+    $16::numeric
+  -- reading the product upserts makes them finish first: the lock order is the same in every statement
+  from (select count(*) from sales_rollup_products) as products_first
+
+  on conflict (location_id, bucket, shard) do update
+    set invoices = r.invoices + excluded.invoices, returns = r.returns + excluded.returns,
+      net_amount = r.net_amount + excluded.net_amount, tax_amount = r.tax_amount + excluded.tax_amount,
+      total_amount = r.total_amount + excluded.total_amount,
+      discount_amount = r.discount_amount + excluded.discount_amount
+) select 1;
+
+-- readHourlySales
+select h.hour, coalesce(sum(r.invoices), 0)::bigint as invoices, coalesce(sum(r.returns), 0)::bigint as returns,
+  coalesce(sum(r.net_amount), 0)::numeric(16, 2) as net_amount,
+  coalesce(sum(r.tax_amount), 0)::numeric(16, 2) as tax_amount,
+  coalesce(sum(r.total_amount), 0)::numeric(16, 2) as total_amount,
+  coalesce(sum(r.discount_amount), 0)::numeric(16, 2) as discount_amount
+from generate_series(($1::date)::timestamp at time zone $2, ($3::date + 1)::timestamp at time zone $4 - interval '1 hour',
+  interval '1 hour') as h(hour)
+left join sales_rollup_hour r on r.location_id = $5 and r.bucket = h.hour
+group by h.hour
+order by h.hour;
+
+-- readTopProducts
+select r.product_id, p.sku, p.name, sum(r.quantity) as quantity, sum(r.net_amount) as net_amount,
+  sum(r.tax_amount) as tax_amount, sum(r.total_amount) as total_amount
+from sales_rollup_product_hour r
+join product p on p.id = r.product_id
+where r.location_id = $1 and r.bucket >= ($2::date)::timestamp at time zone $3
+  and r.bucket < ($4::date + 1)::timestamp at time zone $5
+group by r.product_id, p.sku, p.name
+having sum(r.quantity) <> 0 or sum(r.total_amount) <> 0
+order by sum(r.total_amount) desc, r.product_id
+limit $6;

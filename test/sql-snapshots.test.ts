@@ -1,0 +1,277 @@
+/**
+ * Every repository statement's SQL, checked against the `*.repository.sql` file beside its
+ * repository. Refresh after an intended change with:
+ *   BRISK_UPDATE_SQL_SNAPSHOTS=1 npm test -- sql-snapshots
+ */
+import assert from 'node:assert/strict'
+import fs from 'node:fs'
+import path from 'node:path'
+import { test } from 'node:test'
+import * as idempotency from '../src/infra/idempotency/idempotency.repository.ts'
+import * as access from '../src/modules/access/access.repository.ts'
+import * as catalog from '../src/modules/catalog/catalog.repository.ts'
+import * as inventory from '../src/modules/inventory/inventory.repository.ts'
+import * as reporting from '../src/modules/reporting/reporting.repository.ts'
+import * as sales from '../src/modules/sales/sales.repository.ts'
+import type { SalesEffect } from '../src/modules/sales/sales.effects.ts'
+import type { NewInvoiceLine } from '../src/modules/sales/sales.tables.ts'
+import { functionsWithoutCase, lineDiff, type RepositorySnapshot, renderSnapshot } from './sql-snapshots.ts'
+
+const root = path.resolve(import.meta.dirname, '..')
+const update = process.env['BRISK_UPDATE_SQL_SNAPSHOTS'] === '1'
+
+const line: NewInvoiceLine = {
+  position: 0,
+  product_id: 1,
+  sku: 'SKU-1',
+  name: 'Product',
+  unit: 'each',
+  quantity: '1',
+  factor: '1',
+  base_quantity: '1',
+  unit_price: '2.50',
+  price_overridden: false,
+  tax_rate: '10',
+  gross_amount: '2.50',
+  discount_percent: null,
+  discount_amount: '0.00',
+  invoice_discount_amount: '0.00',
+  net_amount: '2.50',
+  tax_amount: '0.25',
+  total_amount: '2.75',
+}
+const totals = {
+  discount_percent: null,
+  discount_amount: '0.00',
+  subtotal: '2.50',
+  line_discount_total: '0.00',
+  net_total: '2.50',
+  tax_total: '0.25',
+  total: '2.75',
+  line_count: 1,
+}
+const payment = { method: 'cash' as const, amount: '2.75', tendered: '5.00', change: '2.25', reference: null }
+const effect = (kind: SalesEffect['kind']): SalesEffect => ({
+  kind,
+  locationId: 1,
+  tokenId: 1,
+  totals: { invoices: 1, returns: 0, netAmount: '2.5', taxAmount: '0.25', totalAmount: '2.75', discountAmount: '0' },
+})
+const at = new Date('2026-01-01T00:00:00Z')
+const newInvoice = (submit: boolean): sales.NewInvoice => ({
+  ...totals,
+  location_id: 1,
+  status: submit ? 'submitted' : 'draft',
+  note: null,
+  paid_total: submit ? '2.75' : '0.00',
+  change_due: '0.00',
+  created_by: 1,
+  lines: [line],
+  payments: submit ? [payment] : [],
+  catalog: [{ position: 0, price: '2.50' }],
+  effect: submit ? effect('sale') : null,
+})
+const claimedKey = {
+  id: 1,
+  storeInStatement: (response: unknown, patch?: idempotency.ResponsePatch) => idempotency.storeResponseCte(1, response, patch),
+}
+const storeResponse = idempotency.storeResponseCte(1, { id: 1 })
+
+const repositories: RepositorySnapshot[] = [
+  {
+    file: 'src/modules/sales/sales.repository.ts',
+    exports: sales,
+    cases: {
+      lockInvoice: (_db, trx) => sales.lockInvoice(trx, 1),
+      findInvoice: (db) => sales.findInvoice(db, 1),
+      listInvoices: (db) => sales.listInvoices(db, { locationIds: [1], status: 'submitted', from: at, to: at, after: 1, limit: 50 }),
+      'insertInvoice: checkout (draft + paid + submitted in one statement)': (db) => sales.insertInvoice(db, newInvoice(true)),
+      'insertInvoice: draft': (db) => sales.insertInvoice(db, newInvoice(false)),
+      updateDraft: (_db, trx) =>
+        sales.updateDraft(trx, { invoiceId: 1, note: null, totals, removeIds: [2], updates: [{ ...line, id: 1 }], inserts: [line] }),
+      'updatePayments: pay': (_db, trx) =>
+        sales.updatePayments(trx, {
+          invoiceId: 1,
+          payments: [payment],
+          paidTotal: '2.75',
+          changeDue: '2.25',
+          submit: false,
+          storeResponse: null,
+          effect: null,
+          at,
+        }),
+      'updatePayments: submit with an idempotency key': (_db, trx) =>
+        sales.updatePayments(trx, {
+          invoiceId: 1,
+          payments: [payment],
+          paidTotal: '2.75',
+          changeDue: '2.25',
+          submit: true,
+          storeResponse,
+          effect: effect('sale'),
+          at,
+        }),
+      'markCancelled: a submitted invoice': (_db, trx) => sales.markCancelled(trx, 1, null, { effect: effect('cancel'), submittedAt: at }),
+      insertReturn: (_db, trx) =>
+        sales.insertReturn(trx, {
+          invoiceId: 1,
+          locationId: 1,
+          reason: null,
+          refundMethod: 'cash',
+          netAmount: '2.50',
+          taxAmount: '0.25',
+          totalAmount: '2.75',
+          tokenId: 1,
+          lines: [
+            {
+              invoice_line_id: 1,
+              product_id: 1,
+              quantity: '1',
+              base_quantity: '1',
+              net_amount: '2.50',
+              tax_amount: '0.25',
+              total_amount: '2.75',
+            },
+          ],
+          idempotency: { key: claimedKey, response: { return: { id: 0 } } },
+          effect: effect('return'),
+          at,
+        }),
+    },
+  },
+  {
+    file: 'src/infra/idempotency/idempotency.repository.ts',
+    exports: idempotency,
+    cases: {
+      storeResponseCte: (db) => db.executeQuery(idempotency.storeResponseCte(1, { id: 1 }).compile(db)),
+      storeResponse: (db) => idempotency.storeResponse(db, 1, { id: 1 }),
+      findIdempotencyKey: (db) => idempotency.findIdempotencyKey(db, 'token:1', 'key'),
+      claimUnexpiredIdempotencyKey: (db) =>
+        idempotency.claimUnexpiredIdempotencyKey(db, { scope: 'token:1', key: 'key', operation: 'op', requestHash: 'h', ttlHours: 24 }),
+      deleteExpiredIdempotencyKeys: (db) => idempotency.deleteExpiredIdempotencyKeys(db, at, 1000),
+    },
+  },
+  {
+    file: 'src/modules/inventory/inventory.repository.ts',
+    exports: inventory,
+    cases: {
+      applyStockMovements: (db) =>
+        inventory.applyStockMovements(db, [{ locationId: 1, productId: 1, delta: '-1', reason: 'adjustment' }], {
+          reference: 'ref',
+          tokenId: 1,
+        }),
+      findLocation: (db) => inventory.findLocation(db, 1),
+      findLocationsByIds: (db) => inventory.findLocationsByIds(db, [1, 2]),
+      listLocations: (db) => inventory.listLocations(db),
+      insertLocation: (db) => inventory.insertLocation(db, { code: 'MAIN', name: 'Main', kind: 'store', allowNegativeStock: false }),
+      updateLocation: (db) => inventory.updateLocation(db, 1, { name: 'Main', kind: 'store', allowNegativeStock: true }),
+      listStockLevels: (db) => inventory.listStockLevels(db, 1, { productIds: [1], after: 1, limit: 50 }),
+      listLedger: (db) => inventory.listLedger(db, 1, { productId: 1, after: 1, limit: 50 }),
+    },
+  },
+  {
+    file: 'src/modules/reporting/reporting.repository.ts',
+    exports: reporting,
+    cases: {
+      applySalesRollups: (db) =>
+        reporting.applySalesRollups(db, {
+          locationId: 1,
+          at,
+          invoiceId: 1,
+          invoices: 1,
+          returns: 0,
+          netAmount: '1',
+          taxAmount: '0',
+          totalAmount: '1',
+          discountAmount: '0',
+          products: [{ productId: 1, quantity: '1', netAmount: '1', taxAmount: '0', totalAmount: '1' }],
+        }),
+      readHourlySales: (db) => reporting.readHourlySales(db, { locationId: 1, date: '2026-01-01', timeZone: 'Europe/Berlin' }),
+      readTopProducts: (db) =>
+        reporting.readTopProducts(db, {
+          locationId: 1,
+          fromDate: '2026-01-01',
+          toDate: '2026-01-31',
+          timeZone: 'UTC',
+          limit: 10,
+          by: 'total',
+        }),
+    },
+  },
+  {
+    file: 'src/modules/catalog/catalog.repository.ts',
+    exports: catalog,
+    cases: {
+      listUnits: (db) => catalog.listUnits(db),
+      insertUnit: (db) => catalog.insertUnit(db, { code: 'kg', name: 'kilogram' }),
+      findUnitCodes: (db) => catalog.findUnitCodes(db, ['kg']),
+      listCategories: (db) => catalog.listCategories(db),
+      findCategory: (db) => catalog.findCategory(db, 1),
+      insertCategory: (db) => catalog.insertCategory(db, { name: 'Cheese', parentId: null }),
+      insertMissingCategories: (db) => catalog.insertMissingCategories(db, ['Cheese']),
+      findProductsByIds: (db) => catalog.findProductsByIds(db, [1]),
+      listProducts: (db) => catalog.listProducts(db, { after: 1, categoryId: 1, active: true, q: 'tea', limit: 50 }),
+      findUnitsOfProducts: (db) => catalog.findUnitsOfProducts(db, [1]),
+      findProductByCode: (db) => catalog.findProductByCode(db, '4007'),
+      lockProduct: (_db, trx) => catalog.lockProduct(trx, 1),
+      findProductsBySkus: (db) => catalog.findProductsBySkus(db, ['SKU-1']),
+      findBarcodeOwners: (db) => catalog.findBarcodeOwners(db, ['4007']),
+      insertProduct: (db) =>
+        catalog.insertProduct(db, {
+          sku: 'SKU-1',
+          barcode: null,
+          name: 'Tea',
+          description: '',
+          categoryId: null,
+          baseUnit: 'each',
+          price: '1.00',
+          taxRate: '7',
+          active: true,
+        }),
+      updateProduct: (db) => catalog.updateProduct(db, 1, { name: 'Tea', price: '1.10' }),
+      upsertProducts: (db) =>
+        catalog.upsertProducts(db, [
+          {
+            sku: 'SKU-1',
+            barcode: undefined,
+            name: 'Tea',
+            description: undefined,
+            category: 'Drinks',
+            baseUnit: 'each',
+            price: '1.00',
+            taxRate: undefined,
+            active: undefined,
+          },
+        ]),
+      replaceProductUnits: (db) => catalog.replaceProductUnits(db, [1], [{ productId: 1, unit: 'box12', factor: '12', barcode: null }]),
+    },
+  },
+  {
+    file: 'src/modules/access/access.repository.ts',
+    exports: access,
+    cases: {
+      insertToken: (db) => access.insertToken(db, { name: 'till', role: 'cashier', tokenHash: 'hash', locationIds: [1] }),
+      findActiveTokenByHash: (db) => access.findActiveTokenByHash(db, 'hash'),
+      listTokens: (db) => access.listTokens(db),
+      revokeToken: (db) => access.revokeToken(db, 1),
+      findLocationIdsByCode: (db) => access.findLocationIdsByCode(db, ['MAIN']),
+    },
+  },
+]
+
+for (const repository of repositories) {
+  const snapshotFile = repository.file.replace(/\.ts$/, '.sql')
+  test(`the SQL of ${repository.file} matches ${path.basename(snapshotFile)}`, async () => {
+    assert.deepEqual(functionsWithoutCase(repository), [], 'every exported repository function has a case here')
+    const actual = await renderSnapshot(repository)
+    const full = path.join(root, snapshotFile)
+    if (update) fs.writeFileSync(full, actual)
+    const expected = fs.existsSync(full) ? fs.readFileSync(full, 'utf8') : ''
+    if (actual !== expected) {
+      assert.fail(
+        `The SQL of ${repository.file} differs from ${snapshotFile} (- snapshot, + now):\n${lineDiff(expected, actual)}\n\n` +
+          'If the change is intended, refresh the snapshots and commit them:\n  BRISK_UPDATE_SQL_SNAPSHOTS=1 npm test -- sql-snapshots',
+      )
+    }
+  })
+}
