@@ -67,12 +67,53 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value) ?? 'null'
 }
 
-/**
- * `codePrefix` is the calling module's (errors are `SALES_IDEMPOTENCY_KEY_REUSED` and so on), so
- * a client sees the codes of the API it called.
- */
-export function createIdempotentWriter(db: Db, options: { ttlHours: number; codePrefix: string }): IdempotentWriter {
+/** Claims the key and runs the work, or replays (or refuses) an earlier request's. */
+async function claimAndRun<T>(
+  options: WriterOptions,
+  trx: Transaction<Database>,
+  write: IdempotentWrite,
+  key: string,
+  work: (trx: Transaction<Database>, key: ClaimedKey) => Promise<T>,
+): Promise<Replayable<T>> {
+  const requestHash = createHash('sha256').update(`${write.operation}\n${canonicalJson(write.request)}`).digest('hex')
+  const { scope, operation } = write
   const { ttlHours, codePrefix } = options
+  // a key older than the TTL counts as absent: this request takes its row over
+  const claimed = await repo.claimUnexpiredIdempotencyKey(trx, { scope, key, operation, requestHash, ttlHours })
+  if (claimed) {
+    let stored = false
+    const body = await work(trx, {
+      id: claimed.id,
+      storeInStatement(response, patch) {
+        stored = true
+        return repo.storeResponseCte(claimed.id, response, patch)
+      },
+    })
+    if (!stored) await repo.storeResponse(trx, claimed.id, body)
+    return { body, replayed: false }
+  }
+  const existing = await repo.findIdempotencyKey(trx, scope, key)
+  if (!existing || existing.response === null) {
+    throw conflict(`${codePrefix}_IDEMPOTENCY_KEY_IN_USE`, 'A request with this Idempotency-Key is still being processed.')
+  }
+  if (existing.operation !== operation || existing.request_hash !== requestHash) {
+    throw invalid(
+      `${codePrefix}_IDEMPOTENCY_KEY_REUSED`,
+      'This Idempotency-Key was already used for a different request; use a new key for a new request.',
+      { operation: existing.operation },
+    )
+  }
+  return { body: existing.response as T, replayed: true }
+}
+
+export interface WriterOptions {
+  ttlHours: number
+  /** the calling module's: errors are `SALES_IDEMPOTENCY_KEY_REUSED` and so on, the codes of the API a client called */
+  codePrefix: string
+}
+
+export function createIdempotentWriter(db: Db, options: WriterOptions): IdempotentWriter {
+  const { codePrefix } = options
 
   function keyOf(write: IdempotentWrite): string | undefined {
     const key = write.options.idempotencyKey
@@ -85,54 +126,18 @@ export function createIdempotentWriter(db: Db, options: { ttlHours: number; code
     return key
   }
 
-  async function claimAndRun<T>(
-    trx: Transaction<Database>,
-    write: IdempotentWrite,
-    key: string,
-    work: (trx: Transaction<Database>, key: ClaimedKey) => Promise<T>,
-  ): Promise<Replayable<T>> {
-    const requestHash = createHash('sha256').update(`${write.operation}\n${canonicalJson(write.request)}`).digest('hex')
-    const { scope, operation } = write
-    // a key older than the TTL counts as absent: this request takes its row over
-    const claimed = await repo.claimUnexpiredIdempotencyKey(trx, { scope, key, operation, requestHash, ttlHours })
-    if (claimed) {
-      let stored = false
-      const body = await work(trx, {
-        id: claimed.id,
-        storeInStatement(response, patch) {
-          stored = true
-          return repo.storeResponseCte(claimed.id, response, patch)
-        },
-      })
-      if (!stored) await repo.storeResponse(trx, claimed.id, body)
-      return { body, replayed: false }
-    }
-    const existing = await repo.findIdempotencyKey(trx, scope, key)
-    if (!existing || existing.response === null) {
-      throw conflict(`${codePrefix}_IDEMPOTENCY_KEY_IN_USE`, 'A request with this Idempotency-Key is still being processed.')
-    }
-    if (existing.operation !== operation || existing.request_hash !== requestHash) {
-      throw invalid(
-        `${codePrefix}_IDEMPOTENCY_KEY_REUSED`,
-        'This Idempotency-Key was already used for a different request; use a new key for a new request.',
-        { operation: existing.operation },
-      )
-    }
-    return { body: existing.response as T, replayed: true }
-  }
-
   return {
-    inTransaction(write, work) {
+    async inTransaction(write, work) {
       const key = keyOf(write)
       return db.primary.transaction().execute(async (trx) => {
         if (key === undefined) return { body: await work(trx, null), replayed: false }
-        return claimAndRun(trx, write, key, work)
+        return claimAndRun(options, trx, write, key, work)
       })
     },
     async inTransactionIfKeyed(write, work) {
       const key = keyOf(write)
       if (key === undefined) return { body: await work(db.primary, null), replayed: false }
-      return db.primary.transaction().execute((trx) => claimAndRun(trx, write, key, work))
+      return db.primary.transaction().execute((trx) => claimAndRun(options, trx, write, key, work))
     },
   }
 }
