@@ -1,3 +1,11 @@
+export {
+  BULK_CHUNK_SIZE,
+  type BulkProductInput,
+  type BulkUpsertInput,
+  type BulkUpsertOptions,
+  type BulkUpsertProgress,
+  type BulkUpsertResult,
+} from './catalog.bulk-upsert.ts'
 export { type CatalogCheck, changedCatalogLinesCte } from './catalog.fragments.ts'
 export {
   type AppliedTender,
@@ -11,26 +19,10 @@ export {
   roundMoney,
   type TenderInput,
 } from './catalog.pricing.ts'
+export type { CreateProductInput, Product, ProductListFilter, ProductLookup, UpdateProductInput } from './catalog.products.ts'
 export { type LineRef, type ResolvedLine, resolveLines } from './catalog.quantities.ts'
 export { registerCatalogRoutes } from './catalog.routes.ts'
-export {
-  BULK_CHUNK_SIZE,
-  type BulkProductInput,
-  type BulkUpsertInput,
-  type BulkUpsertOptions,
-  type BulkUpsertProgress,
-  type BulkUpsertResult,
-  type CatalogService,
-  type Category,
-  type CreateCategoryInput,
-  type CreateProductInput,
-  type CreateUnitInput,
-  createCatalogService,
-  type Product,
-  type ProductListFilter,
-  type ProductLookup,
-  type ProductUnitInput,
-  type Unit,
-  type UpdateProductInput,
-} from './catalog.service.ts'
+export type { ProductUnitInput } from './catalog.rules.ts'
 export { type SellableLine, SellableLineCache, sellableLinesOf } from './catalog.sellable-lines.ts'
+export { type CatalogService, createCatalogService } from './catalog.service.ts'
+export type { Category, CreateCategoryInput, CreateUnitInput, Unit } from './catalog.units-and-categories.ts'

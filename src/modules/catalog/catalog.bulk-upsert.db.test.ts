@@ -1,0 +1,170 @@
+import assert from 'node:assert/strict'
+import { after, before, test } from 'node:test'
+import { describeEachDatabase } from '../../../test/db.ts'
+import { countQueries } from '../../../test/expect-queries.ts'
+import { createToken, createUnits } from '../../../test/factories.ts'
+import { type BriskApp, buildApp } from '../../app.ts'
+import { loadConfig } from '../../config/config.ts'
+import { BULK_CHUNK_SIZE, type BulkProductInput } from './catalog.bulk-upsert.ts'
+import { createCatalogService } from './catalog.service.ts'
+import { productCount } from './catalog.test-support.ts'
+
+function bulkLines(prefix: string, count: number): BulkProductInput[] {
+  return Array.from({ length: count }, (_, i) => ({
+    sku: `${prefix}-${i}`,
+    barcode: `${prefix}-EAN-${i}`,
+    name: `${prefix} product ${i}`,
+    category: i % 2 === 0 ? 'Drinks' : 'Snacks',
+    baseUnit: 'each',
+    price: `${i % 100}.${String(i % 100).padStart(2, '0')}`,
+    taxRate: '20',
+    units: [{ unit: 'box12', factor: 12, barcode: `${prefix}-BOX-${i}` }],
+  }))
+}
+
+describeEachDatabase('catalog: bulk upsert', (ctx) => {
+  let app: BriskApp
+  before(async () => {
+    app = await buildApp(loadConfig({}, { logLevel: 'silent' }), { db: ctx.db, migrate: false })
+  })
+  after(async () => {
+    await app.close()
+  })
+
+  async function writer(role: 'admin' | 'manager' = 'admin') {
+    const { authorization } = await createToken(ctx.db, role)
+    return { authorization }
+  }
+
+  test('bulk upsert of 10, 1000 and 2500 products: statements per chunk do not depend on its size', async () => {
+    await createUnits(ctx.db, ['each', 'box12'])
+    const { principal } = await createToken(ctx.db, 'admin')
+    const catalog = createCatalogService(ctx.db)
+    const counts = new Map<number, number>()
+    for (const size of [10, 1000, 2500]) {
+      const progress: number[] = []
+      const { result, count } = await countQueries(() =>
+        catalog.bulkUpsertProducts(principal, { products: bulkLines(`S${size}`, size) }, { onProgress: (p) => progress.push(p.done) }),
+      )
+      assert.equal(result.created, size)
+      assert.equal(result.updated, 0)
+      assert.equal(progress.at(-1), size)
+      assert.equal(progress.length, Math.ceil(size / BULK_CHUNK_SIZE))
+      counts.set(size, count)
+    }
+    const perChunk = (counts.get(2500)! - counts.get(1000)!) / 2
+    const fixed = counts.get(1000)! - perChunk
+    // begin, products, units, commit
+    assert.equal(perChunk, 4)
+    // units, existing SKUs, barcode owners, missing categories
+    assert.equal(fixed, 4)
+    assert.equal(counts.get(10), fixed + 1 * perChunk)
+    assert.equal(counts.get(1000), fixed + 1 * perChunk)
+    assert.equal(counts.get(2500), fixed + 3 * perChunk)
+    assert.equal(await productCount(ctx.db), 3510)
+
+    const box = await catalog.lookupProduct('S2500-BOX-2499')
+    assert.equal(box.product.sku, 'S2500-2499')
+    assert.equal(box.unit, 'box12')
+    assert.equal(box.product.price, '99.99')
+    assert.deepEqual(box.product.category, { id: box.product.category!.id, name: 'Snacks' })
+  })
+
+  test('bulk upsert updates existing SKUs, keeps fields it was not given, and replaces units it was given', async () => {
+    await createUnits(ctx.db, ['each', 'box12', 'pack6'])
+    const { principal } = await createToken(ctx.db, 'manager')
+    const catalog = createCatalogService(ctx.db)
+    const first = await catalog.bulkUpsertProducts(principal, { products: bulkLines('U', 3) })
+    assert.deepEqual(first, { total: 3, created: 3, updated: 0, categoriesCreated: 2 })
+
+    const second = await catalog.bulkUpsertProducts(principal, {
+      products: [
+        { sku: 'U-0', name: 'Renamed', baseUnit: 'each', price: '0.10', units: [{ unit: 'pack6', factor: '6', barcode: 'U-BOX-0' }] },
+        { sku: 'U-1', name: 'Cleared', baseUnit: 'each', price: 7, barcode: null, category: null, units: [] },
+        { sku: 'NEW-1', name: 'Brand new', baseUnit: 'each', price: '1.5', category: 'Bakery', description: 'Fresh "daily", {x}\\' },
+      ],
+    })
+    assert.deepEqual(second, { total: 3, created: 1, updated: 2, categoriesCreated: 1 })
+
+    const renamed = await catalog.lookupProduct('U-0')
+    assert.equal(renamed.product.name, 'Renamed')
+    assert.equal(renamed.product.price, '0.10')
+    assert.equal(renamed.product.barcode, 'U-EAN-0')
+    assert.equal(renamed.product.taxRate, '20')
+    assert.equal(renamed.product.category?.name, 'Drinks')
+    // the box barcode moved from the dropped box12 to the new pack6 in the same statement
+    assert.deepEqual(renamed.product.units, [{ unit: 'pack6', factor: '6', barcode: 'U-BOX-0' }])
+
+    const cleared = await catalog.lookupProduct('U-1')
+    assert.equal(cleared.product.barcode, null)
+    assert.equal(cleared.product.category, null)
+    assert.deepEqual(cleared.product.units, [])
+    assert.equal(cleared.product.price, '7.00')
+
+    const untouched = await catalog.lookupProduct('U-2')
+    assert.deepEqual(untouched.product.units, [{ unit: 'box12', factor: '12', barcode: 'U-BOX-2' }])
+    assert.equal((await catalog.lookupProduct('NEW-1')).product.description, 'Fresh "daily", {x}\\')
+    assert.equal(await productCount(ctx.db), 4)
+  })
+
+  test('bulk with bad lines writes nothing and names the lines', async () => {
+    await createUnits(ctx.db, ['each', 'box12'])
+    const headers = await writer()
+    const products = bulkLines('B', 1500)
+    products[1200] = { ...products[1200]!, units: [{ unit: 'crate', factor: 24 }] }
+    products[7] = { ...products[7]!, baseUnit: 'litre' }
+    const unknownUnit = await app.http.inject({ method: 'POST', url: '/api/products/bulk', headers, payload: { products } })
+    assert.equal(unknownUnit.statusCode, 422, unknownUnit.body)
+    assert.equal(unknownUnit.json().error.code, 'CATALOG_UNKNOWN_UNIT')
+    assert.deepEqual(unknownUnit.json().error.details, {
+      count: 2,
+      lines: [
+        { line: 7, sku: 'B-7', units: ['litre'] },
+        { line: 1200, sku: 'B-1200', units: ['crate'] },
+      ],
+    })
+    assert.equal(await productCount(ctx.db), 0)
+    assert.deepEqual((await app.http.inject({ method: 'GET', url: '/api/categories' })).json().items, [])
+
+    const invalidLines = bulkLines('C', 5)
+    invalidLines[1] = { ...invalidLines[1]!, price: '1.999' }
+    invalidLines[3] = { ...invalidLines[3]!, sku: 'C-0' }
+    invalidLines[4] = { ...invalidLines[4]!, barcode: 'C-EAN-2' }
+    const bad = await app.http.inject({ method: 'POST', url: '/api/products/bulk', headers, payload: { products: invalidLines } })
+    assert.equal(bad.statusCode, 422)
+    assert.equal(bad.json().error.code, 'CATALOG_INVALID_PRODUCTS')
+    assert.deepEqual(
+      bad.json().error.details.lines.map((l: { line: number; code: string }) => [l.line, l.code]),
+      [
+        [1, 'CATALOG_INVALID_PRICE'],
+        [3, 'CATALOG_DUPLICATE_SKU'],
+        [4, 'CATALOG_DUPLICATE_BARCODE'],
+      ],
+    )
+
+    await createUnits(ctx.db, ['kg'])
+    const ok = await app.http.inject({ method: 'POST', url: '/api/products/bulk', headers, payload: { products: bulkLines('D', 2) } })
+    assert.equal(ok.statusCode, 200, ok.body)
+    const taken = bulkLines('E', 2)
+    taken[1] = { ...taken[1]!, units: [{ unit: 'box12', factor: 12, barcode: 'D-EAN-0' }] }
+    const conflictResponse = await app.http.inject({ method: 'POST', url: '/api/products/bulk', headers, payload: { products: taken } })
+    assert.equal(conflictResponse.statusCode, 409)
+    assert.equal(conflictResponse.json().error.code, 'CATALOG_BARCODE_EXISTS')
+    assert.deepEqual(conflictResponse.json().error.details.lines, [{ line: 1, sku: 'E-1', barcode: 'D-EAN-0', ownerSku: 'D-0' }])
+    const rebased = await app.http.inject({
+      method: 'POST',
+      url: '/api/products/bulk',
+      headers,
+      payload: { products: [{ ...bulkLines('D', 1)[0]!, baseUnit: 'kg', units: [] }] },
+    })
+    assert.equal(rebased.json().error.code, 'CATALOG_BASE_UNIT_IMMUTABLE')
+    assert.equal(await productCount(ctx.db), 2)
+    const tooMany = await app.http.inject({
+      method: 'POST',
+      url: '/api/products/bulk',
+      headers,
+      payload: { products: Array.from({ length: 10_001 }, (_, i) => ({ sku: `Z${i}`, name: 'z', baseUnit: 'each', price: 1 })) },
+    })
+    assert.equal(tooMany.statusCode, 400)
+  })
+})

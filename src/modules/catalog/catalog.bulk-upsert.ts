@@ -1,0 +1,198 @@
+import type { Db, Executor } from '../../infra/db/database.ts'
+import { AppError, conflict, invalid } from '../../infra/errors.ts'
+import { type Principal, requireRole } from '../access/index.ts'
+import * as repo from './catalog.repository.ts'
+import {
+  barcodesOf,
+  type DecimalValue,
+  type ProductUnitInput,
+  readPrice,
+  readTaxRate,
+  readUnits,
+  translatingConflicts,
+  WRITERS,
+} from './catalog.rules.ts'
+
+/** Lines per bulk-upsert chunk: each chunk is one short transaction of a fixed number of statements. */
+export const BULK_CHUNK_SIZE = 1000
+/** At most this many problem lines are listed in an error's details (the count is always exact). */
+const LISTED_PROBLEMS = 100
+
+/** A bulk line, keyed by SKU. Fields left out keep their stored value when the SKU exists. */
+export interface BulkProductInput {
+  sku: string
+  barcode?: string | null | undefined
+  name: string
+  description?: string | undefined
+  /** category by name, created when missing; null: no category */
+  category?: string | null | undefined
+  baseUnit: string
+  price: DecimalValue
+  taxRate?: DecimalValue | undefined
+  active?: boolean | undefined
+  /** when given, the product's complete set of conversions */
+  units?: ProductUnitInput[] | undefined
+}
+
+export interface BulkUpsertInput {
+  products: readonly BulkProductInput[]
+}
+
+export interface BulkUpsertProgress {
+  done: number
+  total: number
+}
+
+export interface BulkUpsertOptions {
+  /** called after every committed chunk */
+  onProgress?: ((progress: BulkUpsertProgress) => void) | undefined
+}
+
+export interface BulkUpsertResult {
+  total: number
+  created: number
+  updated: number
+  categoriesCreated: number
+}
+
+function listed<T>(problems: readonly T[]) {
+  return { count: problems.length, lines: problems.slice(0, LISTED_PROBLEMS) }
+}
+
+interface PreparedLine {
+  line: number
+  row: repo.ProductUpsertRow
+  units: { unit: string; factor: string; barcode: string | null }[] | undefined
+}
+
+/** Pure checks of every bulk line, reported together; throws before anything is read or written. */
+function prepareBulkLines(products: readonly BulkProductInput[]): PreparedLine[] {
+  const problems: { line: number; sku: string; code: string; message: string }[] = []
+  const prepared: PreparedLine[] = []
+  const skuLine = new Map<string, number>()
+  const barcodeLine = new Map<string, number>()
+  products.forEach((p, line) => {
+    const report = (code: string, message: string) => problems.push({ line, sku: p.sku, code, message })
+    const firstSku = skuLine.get(p.sku)
+    if (firstSku !== undefined) report('CATALOG_DUPLICATE_SKU', `SKU ${p.sku} is on line ${firstSku} already.`)
+    skuLine.set(p.sku, line)
+    try {
+      const units = p.units === undefined ? undefined : readUnits(p.units, p.baseUnit, 'units')
+      for (const barcode of barcodesOf(p.barcode, units)) {
+        const first = barcodeLine.get(barcode)
+        if (first !== undefined) report('CATALOG_DUPLICATE_BARCODE', `Barcode ${barcode} is on line ${first} already.`)
+        barcodeLine.set(barcode, line)
+      }
+      prepared.push({
+        line,
+        units,
+        row: {
+          sku: p.sku,
+          barcode: p.barcode,
+          name: p.name,
+          description: p.description,
+          category: p.category,
+          baseUnit: p.baseUnit,
+          price: readPrice(p.price, 'price'),
+          taxRate: p.taxRate === undefined ? undefined : readTaxRate(p.taxRate, 'taxRate'),
+          active: p.active,
+        },
+      })
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error
+      report(error.code, error.message)
+    }
+  })
+  if (problems.length > 0) {
+    throw invalid('CATALOG_INVALID_PRODUCTS', `${problems.length} product line(s) are not valid.`, listed(problems))
+  }
+  return prepared
+}
+
+/** Checks every line against the database — units, base units, barcodes — in a fixed number of statements. */
+async function checkBulkReferences(db: Executor, lines: readonly PreparedLine[]): Promise<void> {
+  const codesOf = (l: PreparedLine) => [l.row.baseUnit, ...(l.units ?? []).map((u) => u.unit)]
+  const known = await repo.findUnitCodes(db, [...new Set(lines.flatMap(codesOf))])
+  const unknownUnits = lines.flatMap((l) => {
+    const units = [...new Set(codesOf(l).filter((code) => !known.has(code)))]
+    return units.length > 0 ? [{ line: l.line, sku: l.row.sku, units }] : []
+  })
+  if (unknownUnits.length > 0) {
+    throw invalid(
+      'CATALOG_UNKNOWN_UNIT',
+      `${unknownUnits.length} line(s) use a unit that does not exist: ${[...new Set(unknownUnits.flatMap((u) => u.units))].join(', ')}.`,
+      listed(unknownUnits),
+    )
+  }
+
+  const stored = new Map((await repo.findProductsBySkus(db, lines.map((l) => l.row.sku))).map((p) => [p.sku, p.base_unit]))
+  const changedBase = lines.flatMap((l) => {
+    const current = stored.get(l.row.sku)
+    return current !== undefined && current !== l.row.baseUnit
+      ? [{ line: l.line, sku: l.row.sku, baseUnit: current, requested: l.row.baseUnit }]
+      : []
+  })
+  if (changedBase.length > 0) {
+    throw invalid(
+      'CATALOG_BASE_UNIT_IMMUTABLE',
+      `${changedBase.length} line(s) change the base unit of an existing product; stock is kept in that unit.`,
+      listed(changedBase),
+    )
+  }
+
+  const claims = lines.flatMap((l) => barcodesOf(l.row.barcode, l.units).map((barcode) => ({ barcode, line: l })))
+  const owners = await repo.findBarcodeOwners(db, claims.map((c) => c.barcode))
+  const ownerOf = new Map(owners.map((o) => [o.barcode, o.sku]))
+  const taken = claims.flatMap(({ barcode, line }) => {
+    const owner = ownerOf.get(barcode)
+    return owner !== undefined && owner !== line.row.sku ? [{ line: line.line, sku: line.row.sku, barcode, ownerSku: owner }] : []
+  })
+  if (taken.length > 0) {
+    throw conflict('CATALOG_BARCODE_EXISTS', `${taken.length} line(s) use a barcode of another product.`, listed(taken))
+  }
+}
+
+/**
+ * Inserts or updates products by SKU. Every line is checked first (fields, units, base units,
+ * barcodes), so bad input writes nothing. Missing categories named by lines are then created,
+ * and the lines are written in chunks of BULK_CHUNK_SIZE, one short transaction each holding
+ * two statements (products, then their units) whatever the chunk size. If a chunk still fails
+ * (a concurrent writer took a barcode), earlier chunks stay committed; rerunning is safe.
+ */
+export async function bulkUpsertProducts(
+  db: Db,
+  principal: Principal,
+  input: BulkUpsertInput,
+  options: BulkUpsertOptions = {},
+): Promise<BulkUpsertResult> {
+  requireRole(principal, WRITERS)
+  const lines = prepareBulkLines(input.products)
+  await checkBulkReferences(db.primary, lines)
+
+  const categoryNames = [...new Set(lines.flatMap((l) => (typeof l.row.category === 'string' ? [l.row.category] : [])))]
+  const categoriesCreated = categoryNames.length > 0 ? (await repo.insertMissingCategories(db.primary, categoryNames)).length : 0
+
+  const result: BulkUpsertResult = { total: lines.length, created: 0, updated: 0, categoriesCreated }
+  for (let start = 0; start < lines.length; start += BULK_CHUNK_SIZE) {
+    const chunk = lines.slice(start, start + BULK_CHUNK_SIZE)
+    const upserted = await translatingConflicts(() =>
+      db.primary.transaction().execute(async (trx) => {
+        const rows = await repo.upsertProducts(trx, chunk.map((l) => l.row))
+        const idOf = new Map(rows.map((r) => [r.sku, r.id]))
+        const withUnits = chunk.filter((l) => l.units !== undefined)
+        await repo.replaceProductUnits(
+          trx,
+          withUnits.map((l) => idOf.get(l.row.sku)!),
+          withUnits.flatMap((l) => (l.units ?? []).map((u) => ({ productId: idOf.get(l.row.sku)!, ...u }))),
+        )
+        return rows
+      }),
+    )
+    for (const row of upserted) {
+      if (row.inserted) result.created += 1
+      else result.updated += 1
+    }
+    options.onProgress?.({ done: start + chunk.length, total: lines.length })
+  }
+  return result
+}
