@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict'
-import { after, before, test } from 'node:test'
+import { test } from 'node:test'
 import { describeEachDatabase } from '../../../test/db.ts'
 import { countQueries } from '../../../test/expect-queries.ts'
 import { createToken, createUnits } from '../../../test/factories.ts'
-import { type BriskApp, buildApp } from '../../app.ts'
-import { loadConfig } from '../../config/config.ts'
 import { BULK_CHUNK_SIZE, type BulkProductInput } from './catalog.bulk-upsert.ts'
 import { createCatalogService } from './catalog.service.ts'
-import { productCount } from './catalog.test-support.ts'
+import { productCount, useCatalogApp } from './catalog.test-support.ts'
 
 function bulkLines(prefix: string, count: number): BulkProductInput[] {
   return Array.from({ length: count }, (_, i) => ({
@@ -23,18 +21,7 @@ function bulkLines(prefix: string, count: number): BulkProductInput[] {
 }
 
 describeEachDatabase('catalog: bulk upsert', (ctx) => {
-  let app: BriskApp
-  before(async () => {
-    app = await buildApp(loadConfig({}, { logLevel: 'silent' }), { db: ctx.db, migrate: false })
-  })
-  after(async () => {
-    await app.close()
-  })
-
-  async function writer(role: 'admin' | 'manager' = 'admin') {
-    const { authorization } = await createToken(ctx.db, role)
-    return { authorization }
-  }
+  const { app, writer } = useCatalogApp(ctx)
 
   test('bulk upsert of 10, 1000 and 2500 products: statements per chunk do not depend on its size', async () => {
     await createUnits(ctx.db, ['each', 'box12'])

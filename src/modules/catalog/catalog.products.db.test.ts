@@ -1,27 +1,14 @@
 import assert from 'node:assert/strict'
-import { after, before, test } from 'node:test'
+import { test } from 'node:test'
 import { describeEachDatabase } from '../../../test/db.ts'
 import { expectQueries } from '../../../test/expect-queries.ts'
 import { createToken, createUnits } from '../../../test/factories.ts'
-import { type BriskApp, buildApp } from '../../app.ts'
-import { loadConfig } from '../../config/config.ts'
 import { resolveLines } from './catalog.quantities.ts'
 import { createCatalogService } from './catalog.service.ts'
-import { productCount } from './catalog.test-support.ts'
+import { productCount, useCatalogApp } from './catalog.test-support.ts'
 
 describeEachDatabase('catalog: products', (ctx) => {
-  let app: BriskApp
-  before(async () => {
-    app = await buildApp(loadConfig({}, { logLevel: 'silent' }), { db: ctx.db, migrate: false })
-  })
-  after(async () => {
-    await app.close()
-  })
-
-  async function writer(role: 'admin' | 'manager' = 'admin') {
-    const { authorization } = await createToken(ctx.db, role)
-    return { authorization }
-  }
+  const { app, writer } = useCatalogApp(ctx)
 
   test('create, get and update a product with its units and category; money stays exact', async () => {
     await createUnits(ctx.db, ['each', 'box12', 'pack6', 'kg', 'g'])

@@ -1,19 +1,11 @@
 import assert from 'node:assert/strict'
-import { after, before, test } from 'node:test'
+import { test } from 'node:test'
 import { describeEachDatabase } from '../../../test/db.ts'
 import { createToken, createUnits } from '../../../test/factories.ts'
-import { type BriskApp, buildApp } from '../../app.ts'
-import { loadConfig } from '../../config/config.ts'
-import { productCount } from './catalog.test-support.ts'
+import { productCount, useCatalogApp } from './catalog.test-support.ts'
 
 describeEachDatabase('catalog: routes', (ctx) => {
-  let app: BriskApp
-  before(async () => {
-    app = await buildApp(loadConfig({}, { logLevel: 'silent' }), { db: ctx.db, migrate: false })
-  })
-  after(async () => {
-    await app.close()
-  })
+  const { app } = useCatalogApp(ctx)
 
   test('reads are public; writes need a token (401) of an admin or manager (403)', async () => {
     await createUnits(ctx.db, ['each'])

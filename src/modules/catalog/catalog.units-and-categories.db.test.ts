@@ -1,23 +1,10 @@
 import assert from 'node:assert/strict'
-import { after, before, test } from 'node:test'
+import { test } from 'node:test'
 import { describeEachDatabase } from '../../../test/db.ts'
-import { createToken } from '../../../test/factories.ts'
-import { type BriskApp, buildApp } from '../../app.ts'
-import { loadConfig } from '../../config/config.ts'
+import { useCatalogApp } from './catalog.test-support.ts'
 
 describeEachDatabase('catalog: units and categories', (ctx) => {
-  let app: BriskApp
-  before(async () => {
-    app = await buildApp(loadConfig({}, { logLevel: 'silent' }), { db: ctx.db, migrate: false })
-  })
-  after(async () => {
-    await app.close()
-  })
-
-  async function writer(role: 'admin' | 'manager' = 'admin') {
-    const { authorization } = await createToken(ctx.db, role)
-    return { authorization }
-  }
+  const { app, writer } = useCatalogApp(ctx)
 
   test('units and categories: create and list; duplicates and unknown parents are refused', async () => {
     const headers = await writer('manager')
