@@ -31,7 +31,9 @@ async function run(config: Config, raw: Record<string, string | boolean | undefi
     const { locationId, templates } = await setUp(db, options)
     let brisk: Op
     if (options.http) {
-      ;({ app, op: brisk } = await httpOp(config, db, locationId, options.flow))
+      const started = await httpOp(config, db, locationId, options.flow)
+      app = started.app
+      brisk = started.op
     } else {
       brisk = serviceOp(db, locationId, options.flow)
     }

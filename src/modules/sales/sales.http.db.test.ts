@@ -268,4 +268,43 @@ describeEachDatabase('sales over HTTP', (ctx) => {
     })
     assert.equal(badZone.statusCode, 422)
   })
+
+  test('a till that asks for `Prefer: return=minimal` gets a short receipt, also when its retry is replayed', async () => {
+    const { location, products, cashier } = await setup()
+    const sale = {
+      locationId: location.id,
+      lines: products.map((p) => ({ productId: p.id, quantity: 1 })),
+      payments: [{ method: 'cash', amount: '20' }],
+      submit: true,
+    }
+    const headers = { authorization: cashier.authorization, prefer: 'return=minimal', 'idempotency-key': 'till-7' }
+    const sold = await app.http.inject({ method: 'POST', url: '/api/sales/invoices', headers, payload: sale })
+    assert.equal(sold.statusCode, 201, sold.body)
+    assert.equal(sold.headers['preference-applied'], 'return=minimal')
+    assert.match(String(sold.headers['content-type']), /^application\/vnd\.brisk\.minimal\+json/)
+    const receipt = sold.json()
+    // 3 × 4.20 + 20 % tax = 15.12, change from 20
+    assert.deepEqual(receipt, {
+      id: receipt.id,
+      status: 'submitted',
+      lineCount: 3,
+      subtotal: '12.60',
+      taxTotal: '2.52',
+      total: '15.12',
+      paidTotal: '15.12',
+      changeDue: '4.88',
+      amountDue: '0.00',
+    })
+    const replayed = await app.http.inject({ method: 'POST', url: '/api/sales/invoices', headers, payload: sale })
+    assert.equal(replayed.headers['idempotent-replayed'], 'true')
+    assert.deepEqual(replayed.json(), receipt)
+    // without the preference the same invoice comes back whole
+    const whole = await app.http.inject({
+      method: 'GET',
+      url: `/api/sales/invoices/${receipt.id}`,
+      headers: { authorization: cashier.authorization },
+    })
+    assert.equal(whole.json().lines.length, 3)
+    assert.equal(whole.json().changeDue, '4.88')
+  })
 })

@@ -1,7 +1,7 @@
 /** Stored rows → API shapes. One mapping for rows read back and for state computed in this process, so both look the same. */
 import { Big, decimalString, money } from '../../infra/decimal.ts'
 import type { InvoiceLineRecord, InvoiceRecord, PaymentRecord } from './sales.repository.ts'
-import type { Invoice, InvoiceLine, Payment } from './sales.schemas.ts'
+import type { Invoice, InvoiceLine, InvoiceReceipt, Payment } from './sales.schemas.ts'
 import type { NewInvoiceLine } from './sales.tables.ts'
 
 const ZERO = new Big(0)
@@ -113,4 +113,8 @@ export function storedLine(row: NewInvoiceLine, id: number, returned?: InvoiceLi
     returned_net: returned?.returned_net ?? '0.00',
     returned_tax: returned?.returned_tax ?? '0.00',
   }
+}
+
+export function toReceipt({ id, status, lineCount, subtotal, taxTotal, total, paidTotal, changeDue, amountDue }: Invoice): InvoiceReceipt {
+  return { id, status, lineCount, subtotal, taxTotal, total, paidTotal, changeDue, amountDue }
 }

@@ -1,4 +1,6 @@
+import { Type } from 'typebox'
 import { IDEMPOTENT_DESCRIPTION, IdempotencyHeaders, sendWrite, writeOptionsOf } from '../../infra/http/idempotency.ts'
+import { answerMinimal, fullOrMinimal, PreferHeader } from '../../infra/http/prefer.ts'
 import { errorResponses, IdParams } from '../../infra/http/schemas.ts'
 import type { HttpServer } from '../../infra/http/server.ts'
 import { principalOf } from '../access/index.ts'
@@ -7,24 +9,28 @@ import {
   EditInvoiceBody,
   Invoice,
   InvoicePage,
+  InvoiceReceipt,
   ListInvoicesQuery,
   PayBody,
   ReturnBody,
   ReturnResponse,
   SubmitBody,
 } from './sales.schemas.ts'
+import { toReceipt } from './sales.mapping.ts'
 import type { SalesService } from './sales.service.ts'
 
 const tags = ['sales']
 const writeErrors = errorResponses(400, 401, 403, 404, 409, 422)
+const saleHeaders = Type.Object({ ...IdempotencyHeaders.properties, prefer: PreferHeader })
+const invoiceOrReceipt = fullOrMinimal(Invoice, InvoiceReceipt)
 
 const createInvoice = {
   schema: {
     tags,
     description: `Create a draft invoice, or with \`submit: true\` sell at once: invoice, lines, payments, stock, ledger and rollups in ONE SQL statement. 409 names every line short of stock. ${IDEMPOTENT_DESCRIPTION}`,
-    headers: IdempotencyHeaders,
+    headers: saleHeaders,
     body: CreateInvoiceBody,
-    response: { 201: Invoice, ...writeErrors },
+    response: { 201: invoiceOrReceipt, ...writeErrors },
   },
 }
 
@@ -66,9 +72,9 @@ const submitInvoice = {
     tags,
     description: `Submit a draft that is paid in full (payments may come with it): stock, ledger and rollups in one transaction of 4 statements. 409 names every line short of stock. ${IDEMPOTENT_DESCRIPTION}`,
     params: IdParams,
-    headers: IdempotencyHeaders,
+    headers: saleHeaders,
     body: SubmitBody,
-    response: { 200: Invoice, ...writeErrors },
+    response: { 200: invoiceOrReceipt, ...writeErrors },
   },
 }
 
@@ -95,9 +101,10 @@ const returnItems = {
 
 /** Thin: schema → service → reply. */
 export function registerSalesRoutes(app: HttpServer, sales: SalesService): void {
-  app.post('/api/sales/invoices', createInvoice, async (request, reply) =>
-    sendWrite(reply, 201, await sales.createInvoice(principalOf(request), request.body, writeOptionsOf(request.headers))),
-  )
+  app.post('/api/sales/invoices', createInvoice, async (request, reply) => {
+    const invoice = sendWrite(reply, 201, await sales.createInvoice(principalOf(request), request.body, writeOptionsOf(request.headers)))
+    return answerMinimal(request, reply) ? toReceipt(invoice) : invoice
+  })
   app.get('/api/sales/invoices', listInvoices, async (request) => sales.listInvoices(principalOf(request), request.query))
   app.get('/api/sales/invoices/:id', getInvoice, async (request) => sales.getInvoice(principalOf(request), request.params.id))
   app.patch('/api/sales/invoices/:id', editInvoice, async (request, reply) => {
@@ -110,7 +117,8 @@ export function registerSalesRoutes(app: HttpServer, sales: SalesService): void 
   })
   app.post('/api/sales/invoices/:id/submit', submitInvoice, async (request, reply) => {
     const { params, body, headers } = request
-    return sendWrite(reply, 200, await sales.submitInvoice(principalOf(request), params.id, body ?? {}, writeOptionsOf(headers)))
+    const invoice = sendWrite(reply, 200, await sales.submitInvoice(principalOf(request), params.id, body ?? {}, writeOptionsOf(headers)))
+    return answerMinimal(request, reply) ? toReceipt(invoice) : invoice
   })
   app.post('/api/sales/invoices/:id/cancel', cancelInvoice, async (request, reply) =>
     sendWrite(reply, 200, await sales.cancelInvoice(principalOf(request), request.params.id, writeOptionsOf(request.headers))),

@@ -201,6 +201,19 @@ export const ListInvoicesQuery = Type.Object(
 
 export const InvoicePage = Page(Invoice)
 
+/** The short answer to a sale sent with `Prefer: return=minimal`: what a till prints and hands back. */
+export const InvoiceReceipt = Type.Object({
+  id: Type.Integer(),
+  status: InvoiceStatus,
+  lineCount: Type.Integer(),
+  subtotal: DecimalOutput,
+  taxTotal: DecimalOutput,
+  total: DecimalOutput,
+  paidTotal: DecimalOutput,
+  changeDue: DecimalOutput,
+  amountDue: DecimalOutput,
+})
+
 export type LineInput = Static<typeof LineInput>
 export type PaymentInput = Static<typeof PaymentInput>
 export type CreateInvoiceInput = Static<typeof CreateInvoiceBody>
@@ -212,5 +225,7 @@ export type ListInvoicesQuery = Static<typeof ListInvoicesQuery>
 export type InvoiceLine = Static<typeof InvoiceLine>
 export type Payment = Static<typeof Payment>
 export type Invoice = Static<typeof Invoice>
+export type InvoiceReceipt = Static<typeof InvoiceReceipt>
 export type SalesReturn = Static<typeof SalesReturn>
 export type ReturnResult = Static<typeof ReturnResponse>
+
