@@ -17,6 +17,13 @@ import { pgliteParsers } from '../src/infra/db/type-parsers.ts'
 
 export const testDatabaseUrl = process.env['BRISK_TEST_DATABASE_URL'] || undefined
 
+/**
+ * A migrated PostgreSQL database that scripts/run-tests.mjs creates once per run (see
+ * createTemplateDatabase): each test file clones it instead of migrating a database of its own.
+ * A test file run on its own, without it, creates and migrates its database itself.
+ */
+export const templateDatabase = process.env['BRISK_TEST_TEMPLATE_DATABASE'] || undefined
+
 export function databaseKinds(): DatabaseKind[] {
   return testDatabaseUrl ? ['pglite', 'postgres'] : ['pglite']
 }
@@ -25,8 +32,8 @@ export function databaseKinds(): DatabaseKind[] {
  * Creating a PGlite instance runs initdb (~2 s). A migrated data folder is dumped once per set of
  * migrations and loaded by every test file, which is several times faster.
  */
-async function pgliteTemplate(): Promise<Blob> {
-  const key = checksumOf(readMigrationFiles().map((f) => f.name + f.checksum).join('\n')).slice(0, 16)
+export async function pgliteTemplate(): Promise<Blob> {
+  const key = checksumOf(migrationList()).slice(0, 16)
   const file = path.join(os.tmpdir(), `brisk-pglite-template-${key}.tar`)
   if (!fs.existsSync(file)) {
     const pglite = await PGlite.create({ parsers: pgliteParsers })
@@ -38,45 +45,113 @@ async function pgliteTemplate(): Promise<Blob> {
     fs.writeFileSync(tmp, Buffer.from(await dump.arrayBuffer()))
     fs.renameSync(tmp, file)
   }
-  return new Blob([fs.readFileSync(file)])
+  // Backed by the file rather than read into memory: the dump is ~40 MB, loaded by every test file.
+  return fs.openAsBlob(file)
+}
+
+/** The project's migrations, one `name checksum` line each. */
+function migrationList(): string {
+  return readMigrationFiles()
+    .map((f) => `${f.name} ${f.checksum}`)
+    .join('\n')
+}
+
+/**
+ * A database loaded from the PGlite dump or cloned from the template holds these very migrations,
+ * so one query checks it; migrate() runs only if that check fails (and then applies or refuses).
+ */
+async function migrateUnlessCurrent(db: Db): Promise<void> {
+  const { rows } = await sql<{ name: string; checksum: string }>`
+    select name, checksum from brisk_migration order by name`.execute(db.primary)
+  if (rows.map((r) => `${r.name} ${r.checksum}`).join('\n') !== migrationList()) await migrate(db.primary)
+}
+
+function postgresUrl(database: string): string {
+  if (!testDatabaseUrl) throw new Error('BRISK_TEST_DATABASE_URL is not set')
+  const url = new URL(testDatabaseUrl)
+  url.pathname = `/${database}`
+  return url.toString()
+}
+
+async function onServer(run: (admin: pg.Client) => Promise<unknown>): Promise<void> {
+  const admin = new pg.Client({ connectionString: testDatabaseUrl })
+  await admin.connect()
+  try {
+    await run(admin)
+  } finally {
+    await admin.end()
+  }
+}
+
+/** Creates and migrates the template database `name`; run once per run, before the test files start. */
+export async function createTemplateDatabase(name: string): Promise<void> {
+  const url = postgresUrl(name)
+  await onServer((admin) => admin.query(`create database ${name}`))
+  const db = connectPostgres({ url, poolSize: 1, statementTimeoutMs: 0 })
+  try {
+    await migrate(db.primary)
+  } finally {
+    await db.close()
+  }
 }
 
 export async function openTestDb(kind: DatabaseKind): Promise<Db> {
   if (kind === 'pglite') {
     const pglite = await PGlite.create({ parsers: pgliteParsers, loadDataDir: await pgliteTemplate() })
     const db = wrapPglite(pglite, 'test PGlite')
-    await migrate(db.primary)
+    await migrateUnlessCurrent(db)
     return db
   }
-  if (!testDatabaseUrl) throw new Error('BRISK_TEST_DATABASE_URL is not set')
-  const name = `brisk_test_${process.pid}_${randomBytes(4).toString('hex')}`
-  const admin = new pg.Client({ connectionString: testDatabaseUrl })
-  await admin.connect()
-  await admin.query(`create database ${name}`)
-  await admin.end()
-  const url = new URL(testDatabaseUrl)
-  url.pathname = `/${name}`
-  const db = connectPostgres({ url: url.toString(), poolSize: 12, statementTimeoutMs: 30_000 })
-  await migrate(db.primary)
+  // Named after the template, so that run-tests.mjs finds and drops whatever a crashed file left.
+  const name = `${templateDatabase ?? 'brisk_test'}_${process.pid}_${randomBytes(4).toString('hex')}`
+  const url = postgresUrl(name)
+  // CREATE DATABASE … TEMPLATE needs the template free of sessions; its creator has exited by now.
+  await onServer((admin) => admin.query(`create database ${name}${templateDatabase ? ` template ${templateDatabase}` : ''}`))
+  const db = connectPostgres({ url, poolSize: 12, statementTimeoutMs: 30_000 })
+  if (templateDatabase) await migrateUnlessCurrent(db)
+  else await migrate(db.primary)
   return {
     ...db,
     close: async () => {
       await db.close()
-      const dropper = new pg.Client({ connectionString: testDatabaseUrl })
-      await dropper.connect()
-      await dropper.query(`drop database if exists ${name} with (force)`)
-      await dropper.end()
+      await onServer((admin) => admin.query(`drop database if exists ${name} with (force)`))
     },
   }
 }
 
-/** Empties every table but the migration history, and restarts identities. */
+/**
+ * Empties every table but the migration history, and restarts identities, as TRUNCATE … RESTART
+ * IDENTITY would. DELETE rather than TRUNCATE because a test leaves a few rows, and TRUNCATE gives
+ * every table and index a new file: 30 to 200 ms per test on PostgreSQL here, against ~5 ms.
+ * Referencing tables are emptied before the tables they reference.
+ */
 export async function resetDb(db: Db): Promise<void> {
-  const { rows } = await sql<{ tablename: string }>`
-    select tablename from pg_tables where schemaname = 'public' and tablename <> 'brisk_migration'`.execute(db.primary)
-  if (rows.length === 0) return
-  const list = rows.map((r) => `"${r.tablename}"`).join(', ')
-  await sql.raw(`truncate ${list} restart identity cascade`).execute(db.primary)
+  const { rows: tables } = await sql<{ name: string }>`
+    select oid::regclass::text as name from pg_class
+    where relnamespace = 'public'::regnamespace and relkind in ('r', 'p') and relname <> 'brisk_migration'`.execute(db.primary)
+  const { rows: references } = await sql<{ child: string; parent: string }>`
+    select conrelid::regclass::text as child, confrelid::regclass::text as parent from pg_constraint
+    where contype = 'f' and conrelid <> confrelid`.execute(db.primary)
+  const left = new Set(tables.map((t) => t.name))
+  const order: string[] = []
+  while (left.size > 0) {
+    const next = [...left].find((name) => !references.some((r) => r.parent === name && left.has(r.child)))
+    if (next === undefined) {
+      // Foreign keys in a cycle: no order works for DELETE.
+      await sql.raw(`truncate ${tables.map((t) => t.name).join(', ')} restart identity cascade`).execute(db.primary)
+      return
+    }
+    order.push(next)
+    left.delete(next)
+  }
+  await db.primary.transaction().execute(async (trx) => {
+    for (const name of order) await sql.raw(`delete from ${name}`).execute(trx)
+    await sql`
+      select setval(s.seqrelid, s.seqstart, false) from pg_sequence s
+      join pg_depend d on d.classid = 'pg_class'::regclass and d.objid = s.seqrelid and d.deptype in ('a', 'i')
+      join pg_class t on t.oid = d.refobjid
+      where t.relnamespace = 'public'::regnamespace and t.relname <> 'brisk_migration'`.execute(trx)
+  })
 }
 
 export interface DbContext {

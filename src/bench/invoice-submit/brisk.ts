@@ -26,19 +26,20 @@ export function serviceOp(db: Db, locationId: number, flow: Options['flow']): Op
 export type BenchApp = Awaited<ReturnType<typeof buildApp>>
 
 /** Brisk through its HTTP API on 127.0.0.1; the caller closes `app`. */
-export async function httpOp(config: Config, db: Db, locationId: number, flow: Options['flow']) {
+export async function httpOp(config: Config, db: Db, locationId: number, options: Pick<Options, 'flow' | 'answer'>) {
   const app = await buildApp({ ...config, logLevel: 'silent' }, { db, migrate: false })
   try {
-    return { app, op: await httpClient(app, db, locationId, flow) }
+    return { app, op: await httpClient(app, db, locationId, options) }
   } catch (error) {
     await app.close()
     throw error
   }
 }
 
-async function httpClient(app: BenchApp, db: Db, locationId: number, flow: Options['flow']): Promise<Op> {
+async function httpClient(app: BenchApp, db: Db, locationId: number, options: Pick<Options, 'flow' | 'answer'>): Promise<Op> {
+  const { flow } = options
   const { token } = await createAccessService(db).createToken({ name: 'bench', role: 'admin' })
-  const post = poster(new URL(await app.http.listen({ host: '127.0.0.1', port: 0 })), token)
+  const post = poster(new URL(await app.http.listen({ host: '127.0.0.1', port: 0 })), token, options.answer)
   // Request bodies are serialized once per template: the client is not what is measured.
   const sale = flow === 'checkout' ? { payments: cash, submit: true } : {}
   const bodies = new Map<Template, string>()
@@ -70,12 +71,13 @@ interface Posted {
  * POSTs JSON over kept-alive connections with node:http, which costs this process a fraction of
  * what fetch does; the response is read whole but parsed only where the bench needs a value.
  */
-function poster(base: URL, token: string): (path: string, body: string) => Promise<Posted> {
+function poster(base: URL, token: string, answer: Options['answer']): (path: string, body: string) => Promise<Posted> {
   const agent = new Agent({ keepAlive: true })
   const authorization = `Bearer ${token}`
+  const prefer = answer === 'minimal' ? { prefer: 'return=minimal' } : {}
   return (path, body) =>
     new Promise((resolve, reject) => {
-      const headers = { authorization, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }
+      const headers = { authorization, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...prefer }
       const req = request({ agent, host: base.hostname, port: base.port, method: 'POST', path, headers }, (res) => {
         const chunks: Buffer[] = []
         res.on('data', (chunk: Buffer) => chunks.push(chunk))

@@ -31,7 +31,7 @@ async function run(config: Config, raw: Record<string, string | boolean | undefi
     const { locationId, templates } = await setUp(db, options)
     let brisk: Op
     if (options.http) {
-      const started = await httpOp(config, db, locationId, options.flow)
+      const started = await httpOp(config, db, locationId, options)
       app = started.app
       brisk = started.op
     } else {
@@ -71,6 +71,11 @@ export const invoiceSubmitScenario: BenchScenario = {
       defaultValue: 'checkout',
     },
     { flags: '--http', description: 'drive brisk through the HTTP API on 127.0.0.1 (naive and floor stay in-process)' },
+    {
+      flags: '--answer <answer>',
+      description: 'with --http: "minimal" (a short receipt, Prefer: return=minimal, as a till asks) or "full" (the whole invoice)',
+      defaultValue: 'minimal',
+    },
     { flags: '--variants <list>', description: 'comma-separated subset of brisk,naive,floor', defaultValue: 'brisk,naive,floor' },
   ],
   run,

@@ -10,6 +10,8 @@ export interface Options {
   products: number
   flow: 'checkout' | 'draft'
   http: boolean
+  /** with --http: a short receipt (Prefer: return=minimal), as a till asks, or the whole invoice */
+  answer: 'minimal' | 'full'
   variants: Variant[]
   rounds: number
   json: boolean
@@ -24,6 +26,8 @@ function integerOption(value: string | boolean | undefined, name: string, min: n
 export function parseOptions(raw: Record<string, string | boolean | undefined>): Options {
   const flow = String(raw['flow'] ?? 'checkout')
   if (flow !== 'checkout' && flow !== 'draft') throw new Error('--flow must be checkout or draft')
+  const answer = String(raw['answer'] ?? 'minimal')
+  if (answer !== 'minimal' && answer !== 'full') throw new Error('--answer must be minimal or full')
   const variants = String(raw['variants'] ?? VARIANTS.join(','))
     .split(',')
     .map((v) => v.trim())
@@ -37,6 +41,7 @@ export function parseOptions(raw: Record<string, string | boolean | undefined>):
     products: integerOption(raw['products'] ?? '2000', 'products', 1, 1_000_000),
     flow,
     http: raw['http'] === true,
+    answer,
     variants: variants as Variant[],
     rounds: integerOption(raw['rounds'] ?? '5', 'rounds', 1, 1000),
     json: raw['json'] === true,

@@ -68,13 +68,14 @@ export function printJson(results: Results, options: Options, db: Db): void {
     products: options.products,
     flow: options.flow,
     http: options.http,
+    ...(options.http ? { answer: options.answer } : {}),
   }
   console.log(JSON.stringify({ scenario: 'invoice-submit', ...setting, results, ratios: ratiosOf(results) }, null, 2))
 }
 
 export function printTable(results: Results, options: Options, db: Db): void {
   const label: Record<Variant, string> = {
-    brisk: options.http ? `brisk (HTTP, ${options.flow})` : `brisk (service, ${options.flow})`,
+    brisk: options.http ? `brisk (HTTP, ${options.flow}, ${options.answer === 'minimal' ? 'receipt' : 'whole invoice'})` : `brisk (service, ${options.flow})`,
     naive: 'naive (statement per line)',
     floor: 'floor (one statement)',
   }
