@@ -2,10 +2,9 @@ import type { Db, Executor } from '../../infra/db/database.ts'
 import { AppError, conflict, invalid } from '../../infra/errors.ts'
 import { type Principal, requireRole } from '../access/index.ts'
 import * as repo from './catalog.repository.ts'
+import type { CreateProductInput } from './catalog.products.ts'
 import {
   barcodesOf,
-  type DecimalValue,
-  type ProductUnitInput,
   readPrice,
   readTaxRate,
   readUnits,
@@ -18,20 +17,14 @@ export const BULK_CHUNK_SIZE = 1000
 /** At most this many problem lines are listed in an error's details (the count is always exact). */
 const LISTED_PROBLEMS = 100
 
-/** A bulk line, keyed by SKU. Fields left out keep their stored value when the SKU exists. */
-export interface BulkProductInput {
-  sku: string
-  barcode?: string | null | undefined
-  name: string
-  description?: string | undefined
+/**
+ * A bulk line: a product as created one at a time, but keyed by SKU and naming its category.
+ * Fields left out keep their stored value when the SKU exists; `units`, when given, is the
+ * product's complete set of conversions.
+ */
+export interface BulkProductInput extends Omit<CreateProductInput, 'categoryId'> {
   /** category by name, created when missing; null: no category */
   category?: string | null | undefined
-  baseUnit: string
-  price: DecimalValue
-  taxRate?: DecimalValue | undefined
-  active?: boolean | undefined
-  /** when given, the product's complete set of conversions */
-  units?: ProductUnitInput[] | undefined
 }
 
 export interface BulkUpsertInput {
