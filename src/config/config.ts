@@ -17,6 +17,7 @@ export interface Config {
   readonly bodyLimitBytes: number
   readonly seedDemo: boolean
   readonly idempotencyKeyTtlHours: number
+  readonly corsOrigins: readonly string[]
 }
 
 interface Variable<K extends keyof Config> {
@@ -165,6 +166,29 @@ export const CONFIG_VARIABLES = [
       'Hours an Idempotency-Key is kept (a retry with the same key within that time replays the first response). `brisk serve` deletes older keys every hour; so does `brisk prune idempotency-keys`.',
     example: '24',
     parse: integer('BRISK_IDEMPOTENCY_KEY_TTL_HOURS', 24, 1, 24 * 366),
+  }),
+  defineVariable({
+    name: 'BRISK_CORS_ORIGINS',
+    key: 'corsOrigins',
+    description:
+      'Comma-separated origins (such as https://shop.example.com) whose browsers may call the API. Unset: none (CORS off).',
+    example: '',
+    parse: (raw) => {
+      const origins = (raw ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+      for (const origin of origins) {
+        let url: URL | undefined
+        try {
+          url = new URL(origin)
+        } catch {}
+        if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.origin !== origin) {
+          throw new ConfigError(`BRISK_CORS_ORIGINS: "${origin}" is not an origin such as https://shop.example.com`)
+        }
+      }
+      return origins
+    },
   }),
 ] as const
 
