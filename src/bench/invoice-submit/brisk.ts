@@ -86,7 +86,7 @@ function poster(base: URL, token: string, answer: Options['answer']): (path: str
           const answer = Buffer.concat(chunks)
           const status = res.statusCode ?? 0
           if (status < 200 || status > 299) return reject(new Error(`${status} ${answer.toString().slice(0, 300)}`))
-          const timing = /db;desc="(\d+) statements";dur=([\d.]+)/.exec(String(res.headers['server-timing'] ?? ''))
+          const timing = /db;desc="(\d+) statements?";dur=([\d.]+)/.exec(String(res.headers['server-timing'] ?? ''))
           resolve({ body: answer, statements: Number(timing?.[1] ?? 0), dbMs: Number(timing?.[2] ?? 0) })
         })
       })

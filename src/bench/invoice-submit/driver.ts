@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks'
 import { sql } from 'kysely'
 import type { Db } from '../../infra/db/database.ts'
 import { newQueryStats, runWithQueryStats } from '../../infra/db/query-stats.ts'
+import type { Progress } from '../progress.ts'
 import type { Options, Variant } from './options.ts'
 import type { Template } from './setup.ts'
 
@@ -25,6 +26,13 @@ export interface Totals {
   firstError: unknown
 }
 
+/** Where the measuring reports how far it is, and what tells it to stop early. */
+export interface Watch {
+  progress: Progress
+  signal: AbortSignal
+  log: (line: string) => void
+}
+
 /** Counts the statements `fn` sends in-process. */
 export function counted(fn: (template: Template) => Promise<unknown>): Op {
   return async (template: Template) => {
@@ -44,8 +52,9 @@ export async function measure(
   ops: Record<Variant, Op>,
   templates: Template[],
   options: Options,
-  log: (line: string) => void,
+  watch: Watch,
 ): Promise<Map<Variant, Totals>> {
+  const { progress, signal } = watch
   const rounds = Math.max(1, options.rounds)
   const sliceMs = options.durationMs / rounds
   const totals = new Map<Variant, Totals>(
@@ -54,19 +63,24 @@ export async function measure(
       { latencies: [], statements: 0, dbMs: 0, errors: 0, elapsed: 0, cpuMs: 0, drift: 0, firstError: undefined },
     ]),
   )
-  log(
+  watch.log(
     `${options.variants.join(', ')}: ${options.warmupMs / 1000} s warm-up each, then ${rounds} round(s) of ${sliceMs / 1000} s each, ${options.clients} client(s)…`,
   )
+  progress.phase('warming up')
   await vacuum(db, 'all')
   for (const variant of options.variants) {
-    if (options.warmupMs > 0) await drive(ops[variant], templates, options.clients, options.warmupMs)
+    progress.detail(variant)
+    if (options.warmupMs > 0) await drive(ops[variant], templates, options.clients, options.warmupMs, signal)
   }
-  for (let r = 0; r < rounds; r++) {
+  progress.phase(`measuring ${rounds} round(s)`)
+  for (let r = 0; r < rounds && !signal.aborted; r++) {
     const order = options.variants.map((_, i) => options.variants[(i + r) % options.variants.length]!)
     for (const variant of order) {
+      if (signal.aborted) break
+      progress.detail(`round ${r + 1}/${rounds}, ${variant}`)
       await vacuum(db, 'hot')
       const driftBefore = await stockDrift(db, locationId)
-      const outcome = await drive(ops[variant], templates, options.clients, sliceMs)
+      const outcome = await drive(ops[variant], templates, options.clients, sliceMs, signal)
       const total = totals.get(variant)!
       total.latencies.push(...outcome.latencies)
       total.statements += outcome.statements
@@ -81,8 +95,10 @@ export async function measure(
   return totals
 }
 
-/** Runs `op` from `clients` concurrent loops for `ms`; `op` resolves to the statements it sent. */
-async function drive(op: Op, templates: Template[], clients: number, ms: number) {
+const PAUSE_EVERY_MS = 50
+
+/** Runs `op` from `clients` concurrent loops for `ms` or until `signal`; `op` resolves to the statements it sent. */
+async function drive(op: Op, templates: Template[], clients: number, ms: number, signal: AbortSignal) {
   const latencies: number[] = []
   let statements = 0
   let dbMs = 0
@@ -94,7 +110,14 @@ async function drive(op: Op, templates: Template[], clients: number, ms: number)
   const end = start + ms
   await Promise.all(
     Array.from({ length: clients }, async () => {
-      while (performance.now() < end) {
+      let paused = start
+      while (performance.now() < end && !signal.aborted) {
+        // PGlite answers within the microtask queue: without a pause now and then, Ctrl+C and the
+        // progress clock would wait for the end of the slice
+        if (performance.now() - paused > PAUSE_EVERY_MS) {
+          await new Promise(setImmediate)
+          paused = performance.now()
+        }
         const template = templates[next++ % templates.length]!
         const t0 = performance.now()
         try {

@@ -1,6 +1,4 @@
 import { sql } from 'kysely'
-import type { Config } from '../../config/config.ts'
-import { connectPglite, connectPostgres } from '../../infra/db/connect.ts'
 import type { Db } from '../../infra/db/database.ts'
 import { Big, money } from '../../infra/decimal.ts'
 import { moveStockOrFail } from '../../modules/inventory/index.ts'
@@ -37,17 +35,6 @@ export interface Template {
   taxTotal: string
   total: string
   change: string
-}
-
-export async function openBenchDatabase(config: Config, clients: number): Promise<Db> {
-  if (config.databaseUrl) {
-    return connectPostgres({
-      url: config.databaseUrl,
-      poolSize: Math.max(config.poolSize, clients + 2),
-      statementTimeoutMs: config.statementTimeoutMs,
-    })
-  }
-  return connectPglite(config.dataDir)
 }
 
 /** A location of its own, products with prices and tax rates, and stock that lasts the whole run. */
