@@ -71,6 +71,7 @@ export function connectPostgres(options: PostgresOptions): Db {
     primary,
     reader: primary,
     description: describeUrl(options.url),
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: options.poolSize }),
     close: () => primary.destroy(),
   }
 }

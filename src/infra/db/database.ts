@@ -29,6 +29,15 @@ export type Executor = Kysely<Database>
 
 export type DatabaseKind = 'pglite' | 'postgres'
 
+export interface PoolStats {
+  /** open connections */
+  total: number
+  idle: number
+  /** queries waiting for a connection */
+  waiting: number
+  max: number
+}
+
 export interface Db {
   readonly kind: DatabaseKind
   /** Writes, and reads that must see the latest data. */
@@ -37,5 +46,7 @@ export interface Db {
   readonly reader: Kysely<Database>
   /** A short description for logs, never with a password. */
   readonly description: string
+  /** The primary's connection pool, for metrics; PGlite has none (one connection). */
+  readonly poolStats?: () => PoolStats
   close(): Promise<void>
 }
