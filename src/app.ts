@@ -1,11 +1,19 @@
+import type { FastifyRequest } from 'fastify'
 import { type Config, refuseUnbuiltSettings } from './config/config.ts'
 import { connectPglite, connectPostgres } from './infra/db/connect.ts'
 import type { Db } from './infra/db/database.ts'
 import { migrate } from './infra/db/migrations.ts'
 import { registerHealthRoutes } from './infra/http/health.ts'
+import { registerMetricsRoute } from './infra/http/metrics.ts'
 import { type PruneSchedule, scheduleIdempotencyKeyPruning } from './infra/idempotency/idempotency.maintenance.ts'
 import { createHttpServer, type HttpServer } from './infra/http/server.ts'
-import { createAccessService, registerAuthentication } from './modules/access/index.ts'
+import {
+  createAccessService,
+  principalOf,
+  registerAuthentication,
+  registerTokenRoutes,
+  requireRole,
+} from './modules/access/index.ts'
 import { createCatalogService, registerCatalogRoutes } from './modules/catalog/index.ts'
 import { createInventoryService, registerInventoryRoutes } from './modules/inventory/index.ts'
 import { createReportingService, registerReportingRoutes } from './modules/reporting/index.ts'
@@ -63,7 +71,11 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
     const services = createServices(db, config)
     const http = await createHttpServer(config)
     registerAuthentication(http, services.access)
-    registerHealthRoutes(http, db)
+    // Where the database lives and the traffic figures are for operators only.
+    const requireAdmin = (request: FastifyRequest) => requireRole(principalOf(request), ['admin'])
+    registerHealthRoutes(http, db, { authorizeDetails: requireAdmin })
+    registerMetricsRoute(http, db, requireAdmin)
+    registerTokenRoutes(http, services.access)
     registerCatalogRoutes(http, services.catalog)
     registerInventoryRoutes(http, services.inventory)
     registerSalesRoutes(http, services.sales)

@@ -1,7 +1,14 @@
+import type { Transaction } from 'kysely'
 import type { Services } from '../app.ts'
-import type { Db } from '../infra/db/database.ts'
-import { Big, money } from '../infra/decimal.ts'
-import { SYSTEM_PRINCIPAL } from '../modules/access/index.ts'
+import type { Database, Db } from '../infra/db/database.ts'
+import { holdMigrationLock } from '../infra/db/migrations.ts'
+import { Big, decimalString, money } from '../infra/decimal.ts'
+import { issueToken } from '../modules/access/index.ts'
+// Every write of the seed shares one transaction, and the catalog and inventory services each open
+// their own; so the seed composes the repository statements those services are built from.
+import { insertMissingCategories, replaceProductUnits, upsertProducts } from '../modules/catalog/catalog.repository.ts'
+import { type LabelledMovement, moveStockOrFail } from '../modules/inventory/index.ts'
+import { insertLocation, listLocations, listStockLevels } from '../modules/inventory/inventory.repository.ts'
 
 export interface SeedReport {
   seeded: boolean
@@ -33,6 +40,16 @@ const CATEGORIES: DemoCategory[] = [
   { name: 'Household', kind: 'each', basePrice: 2.5, taxRate: '20', items: ['Dish soap', 'Sponges', 'Paper towels', 'Bin bags', 'Laundry liquid', 'Toilet roll 4-pack', 'Matches', 'Candles', 'Batteries AA', 'Light bulb'] },
 ]
 const VARIANTS = ['Classic', 'Organic', 'Family size']
+const LOCATIONS = [
+  { code: 'MAIN', name: 'Main Street store', kind: 'store', stockMultiplier: 1 },
+  { code: 'WH1', name: 'Warehouse', kind: 'warehouse', stockMultiplier: 5 },
+] as const
+const UNITS = [
+  { code: 'each', name: 'Each' },
+  { code: 'box12', name: 'Box of 12' },
+  { code: 'kg', name: 'Kilogram' },
+  { code: 'g', name: 'Gram' },
+]
 
 /** The same demo shop every time: prices and stock follow from the names, no randomness. */
 function demoProducts() {
@@ -79,54 +96,99 @@ function demoProducts() {
 /**
  * Seeds the demo shop: 240 products in 8 categories (drinks in boxes of 12, cheese and deli sold by
  * the kg or the gram), two locations with stock, and an admin and a cashier token.
+ *
+ * Everything happens in one transaction holding the migration lock, so two processes starting
+ * together on an empty database seed once: the second waits, then finds the products. Seeding
+ * again (onlyIfEmpty false) updates the products and brings stock back to the demo levels rather
+ * than adding to it; only the two new tokens are extra. `services` is unused: see the imports.
  */
 export async function seedDemoShop(
   db: Db,
-  services: Services,
+  _services: Services,
   options: { onlyIfEmpty: boolean },
 ): Promise<SeedReport> {
-  if (options.onlyIfEmpty) {
-    const existing = await db.primary.selectFrom('product').select('id').limit(1).executeTakeFirst()
-    if (existing) return { seeded: false, products: 0, categories: 0, locations: 0 }
-  }
+  return db.primary.transaction().execute(async (trx) => {
+    await holdMigrationLock(trx)
+    if (options.onlyIfEmpty) {
+      const existing = await trx.selectFrom('product').select('id').limit(1).executeTakeFirst()
+      if (existing) return { seeded: false, products: 0, categories: 0, locations: 0 }
+    }
+    const products = await writeProducts(trx)
+    const locations = await writeLocations(trx)
+    await stockToDemoLevels(trx, products, locations)
+    const admin = await issueToken(trx, { name: 'demo admin', role: 'admin' })
+    const cashier = await issueToken(trx, { name: 'demo cashier', role: 'cashier', locations: ['MAIN'] })
+    return {
+      seeded: true,
+      products: products.length,
+      categories: CATEGORIES.length,
+      locations: locations.length,
+      adminToken: admin.token,
+      cashierToken: cashier.token,
+      cashierLocation: 'MAIN',
+    }
+  })
+}
+
+type DemoProduct = ReturnType<typeof demoProducts>[number] & { id: number }
+
+async function writeProducts(trx: Transaction<Database>): Promise<DemoProduct[]> {
   const products = demoProducts()
-  await db.primary
+  await trx
     .insertInto('unit')
-    .values([
-      { code: 'each', name: 'Each' },
-      { code: 'box12', name: 'Box of 12' },
-      { code: 'kg', name: 'Kilogram' },
-      { code: 'g', name: 'Gram' },
-    ])
+    .values(UNITS)
     .onConflict((oc) => oc.column('code').doNothing())
     .execute()
-  await services.catalog.bulkUpsertProducts(SYSTEM_PRINCIPAL, {
-    products: products.map((p) => ({ ...p, description: `${p.name}, from the Brisk demo shop.` })),
-  })
+  await insertMissingCategories(trx, CATEGORIES.map((c) => c.name))
+  const rows = await upsertProducts(
+    trx,
+    products.map((p) => ({ ...p, description: `${p.name}, from the Brisk demo shop.`, active: undefined })),
+  )
+  const idOf = new Map(rows.map((r) => [r.sku, r.id]))
+  const withIds = products.map((p) => ({ ...p, id: idOf.get(p.sku)! }))
+  await replaceProductUnits(
+    trx,
+    withIds.map((p) => p.id),
+    withIds.flatMap((p) => p.units.map((u) => ({ productId: p.id, ...u }))),
+  )
+  return withIds
+}
 
-  const locations = await Promise.all([
-    services.inventory.createLocation(SYSTEM_PRINCIPAL, { code: 'MAIN', name: 'Main Street store', kind: 'store' }),
-    services.inventory.createLocation(SYSTEM_PRINCIPAL, { code: 'WH1', name: 'Warehouse', kind: 'warehouse' }),
-  ]).catch(async () => services.inventory.listLocations())
-  const store = locations.find((l) => l.code === 'MAIN')!
-  const warehouse = locations.find((l) => l.code === 'WH1')!
-  const stockLines = (multiplier: number) =>
-    products.map((p, i) => ({
-      sku: p.sku,
-      quantity: p.baseUnit === 'kg' ? String(((i % 7) + 2) * multiplier) : String(((i % 11) + 4) * 6 * multiplier),
-    }))
-  await services.inventory.adjustStock(SYSTEM_PRINCIPAL, store.id, { reference: 'demo seed', lines: stockLines(1) })
-  await services.inventory.adjustStock(SYSTEM_PRINCIPAL, warehouse.id, { reference: 'demo seed', lines: stockLines(5) })
-
-  const admin = await services.access.createToken({ name: 'demo admin', role: 'admin' })
-  const cashier = await services.access.createToken({ name: 'demo cashier', role: 'cashier', locations: ['MAIN'] })
-  return {
-    seeded: true,
-    products: products.length,
-    categories: CATEGORIES.length,
-    locations: 2,
-    adminToken: admin.token,
-    cashierToken: cashier.token,
-    cashierLocation: 'MAIN',
+async function writeLocations(trx: Transaction<Database>) {
+  for (const l of LOCATIONS) {
+    await insertLocation(trx, { code: l.code, name: l.name, kind: l.kind, allowNegativeStock: false })
   }
+  const stored = await listLocations(trx)
+  return LOCATIONS.map((l) => {
+    const row = stored.find((s) => s.code === l.code)
+    if (!row) throw new Error(`Location ${l.code} was not written`)
+    return { ...l, id: row.id }
+  })
+}
+
+/** Moves each product's stock to its demo level: the first seed adds it all, a second one only corrects. */
+async function stockToDemoLevels(
+  trx: Transaction<Database>,
+  products: readonly DemoProduct[],
+  locations: readonly { id: number; stockMultiplier: number }[],
+): Promise<void> {
+  const movements: LabelledMovement[] = []
+  for (const location of locations) {
+    const levels = await listStockLevels(trx, location.id, { productIds: products.map((p) => p.id), limit: products.length })
+    const current = new Map(levels.map((level) => [level.product_id, level.quantity]))
+    products.forEach((p, i) => {
+      const perLocation = p.baseUnit === 'kg' ? (i % 7) + 2 : ((i % 11) + 4) * 6
+      const delta = new Big(perLocation * location.stockMultiplier).minus(current.get(p.id) ?? '0')
+      if (delta.eq(0)) return
+      movements.push({
+        locationId: location.id,
+        productId: p.id,
+        delta: decimalString(delta),
+        reason: 'adjustment',
+        lines: [`lines[${i}]`],
+        sku: p.sku,
+      })
+    })
+  }
+  await moveStockOrFail(trx, movements, { reference: 'demo seed', tokenId: null })
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
-import { type Kysely, sql } from 'kysely'
+import { type Kysely, sql, type Transaction } from 'kysely'
 import type { Database } from './database.ts'
 import { quoteIdent } from './migration-lint/ast.ts'
 import { formatViolations } from './migration-lint/format.ts'
@@ -157,6 +157,14 @@ export async function migrate(db: Kysely<Database>, options: MigrateOptions = {}
       await sql`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`.execute(conn)
     }
   })
+}
+
+/**
+ * Takes the migration lock until the caller's transaction ends, so work that must not overlap a
+ * migration, or the same work in another process (seeding the demo shop), waits its turn.
+ */
+export async function holdMigrationLock(trx: Transaction<Database>): Promise<void> {
+  await sql`select pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`.execute(trx)
 }
 
 function throwIfHistoryChanged(statuses: MigrationStatus[]): void {

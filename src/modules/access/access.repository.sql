@@ -7,10 +7,12 @@ insert into "api_token" ("name", "role", "token_hash", "location_ids") values ($
 select "id", "name", "role", "location_ids" from "api_token" where "token_hash" = $1 and "revoked_at" is null;
 
 -- listTokens
-select "id", "name", "role", "location_ids", "created_at", "revoked_at" from "api_token" order by "id";
+select "t"."id", "t"."name", "t"."role", "t"."location_ids", case when t.location_ids is null then null
+else array(select l.code from location l where l.id = any(t.location_ids) order by l.id) end as "location_codes", "t"."created_at", "t"."revoked_at" from "api_token" as "t" where "t"."id" > $1 order by "t"."id" limit $2;
 
 -- revokeToken
-update "api_token" set "revoked_at" = $1 where "id" = $2 and "revoked_at" is null returning "id";
+with "revoked" as (update "api_token" set "revoked_at" = coalesce(revoked_at, now()) where "id" = $1 returning "id", "name", "role", "location_ids", "created_at", "revoked_at") select "t"."id", "t"."name", "t"."role", "t"."location_ids", case when t.location_ids is null then null
+else array(select l.code from location l where l.id = any(t.location_ids) order by l.id) end as "location_codes", "t"."created_at", "t"."revoked_at" from "revoked" as "t";
 
 -- findLocationIdsByCode
 select "id", "code" from "location" where "code" in ($1);

@@ -1,3 +1,4 @@
+import { sql } from 'kysely'
 import type { Executor } from '../../infra/db/database.ts'
 import type { Role } from './access.tables.ts'
 
@@ -21,21 +22,33 @@ export function findActiveTokenByHash(db: Executor, tokenHash: string) {
     .executeTakeFirst()
 }
 
-export function listTokens(db: Executor) {
+/** The codes of a token's locations, in the order of its ids; null for a token of every location. */
+const locationCodes = sql<string[] | null>`case when t.location_ids is null then null
+  else array(select l.code from location l where l.id = any(t.location_ids) order by l.id) end`.as('location_codes')
+
+/** Tokens in id order, after `after`; every token when no limit is given. Never the hashes. */
+export function listTokens(db: Executor, page: { after?: number | undefined; limit?: number | undefined } = {}) {
   return db
-    .selectFrom('api_token')
-    .select(['id', 'name', 'role', 'location_ids', 'created_at', 'revoked_at'])
-    .orderBy('id')
+    .selectFrom('api_token as t')
+    .select(['t.id', 't.name', 't.role', 't.location_ids', locationCodes, 't.created_at', 't.revoked_at'])
+    .where('t.id', '>', page.after ?? 0)
+    .orderBy('t.id')
+    .limit(page.limit ?? null)
     .execute()
 }
 
+/** Revokes a token; revoking it again keeps the first revocation time. Undefined: no such token. */
 export function revokeToken(db: Executor, id: number) {
   return db
-    .updateTable('api_token')
-    .set({ revoked_at: new Date() })
-    .where('id', '=', id)
-    .where('revoked_at', 'is', null)
-    .returning('id')
+    .with('revoked', (qb) =>
+      qb
+        .updateTable('api_token')
+        .set({ revoked_at: sql<Date>`coalesce(revoked_at, now())` })
+        .where('id', '=', id)
+        .returning(['id', 'name', 'role', 'location_ids', 'created_at', 'revoked_at']),
+    )
+    .selectFrom('revoked as t')
+    .select(['t.id', 't.name', 't.role', 't.location_ids', locationCodes, 't.created_at', 't.revoked_at'])
     .executeTakeFirst()
 }
 

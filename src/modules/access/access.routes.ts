@@ -1,6 +1,8 @@
 import type { FastifyRequest } from 'fastify'
+import { errorResponses, IdParams } from '../../infra/http/schemas.ts'
 import type { HttpServer } from '../../infra/http/server.ts'
-import { type AccessService, type Principal, unauthenticated } from './access.service.ts'
+import { CreatedToken, CreateTokenBody, Token, TokenPage, TokenQuery } from './access.schemas.ts'
+import { type AccessService, type Principal, TOKEN_CACHE_SECONDS, unauthenticated } from './access.service.ts'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -28,4 +30,57 @@ export function registerAuthentication(app: HttpServer, access: AccessService): 
 export function principalOf(request: FastifyRequest): Principal {
   if (!request.principal) throw unauthenticated('This needs a token: send "Authorization: Bearer <token>".')
   return request.principal
+}
+
+const tags = ['access']
+const ADMIN_ONLY = 'Needs an admin token for every location.'
+
+export function registerTokenRoutes(app: HttpServer, access: AccessService): void {
+  app.post(
+    '/api/tokens',
+    {
+      schema: {
+        tags,
+        summary: 'Create an API token',
+        description: `Answers the secret once, in this response; Brisk keeps only its SHA-256 hash. ${ADMIN_ONLY}`,
+        body: CreateTokenBody,
+        response: { 201: CreatedToken, ...errorResponses(400, 401, 403, 422) },
+      },
+    },
+    async (request, reply) => {
+      const created = await access.createToken(request.body, principalOf(request))
+      return reply.status(201).header('cache-control', 'no-store').send(created)
+    },
+  )
+
+  app.get(
+    '/api/tokens',
+    {
+      schema: {
+        tags,
+        summary: 'List API tokens',
+        description: `Active and revoked tokens in id order, never their secrets or hashes. ${ADMIN_ONLY}`,
+        querystring: TokenQuery,
+        response: { 200: TokenPage, ...errorResponses(400, 401, 403) },
+      },
+    },
+    async (request) => access.listTokenPage(principalOf(request), request.query),
+  )
+
+  app.post(
+    '/api/tokens/:id/revoke',
+    {
+      schema: {
+        tags,
+        summary: 'Revoke an API token',
+        description:
+          'The token is refused from its next request on in this process. Other Brisk processes cache a verified ' +
+          `token for up to ${TOKEN_CACHE_SECONDS} s and may accept it that long. Revoking a revoked token changes ` +
+          `nothing; a token cannot revoke itself (409). ${ADMIN_ONLY}`,
+        params: IdParams,
+        response: { 200: Token, ...errorResponses(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request) => access.revokeToken(request.params.id, principalOf(request)),
+  )
 }

@@ -1,10 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto'
-import type { Db } from '../../infra/db/database.ts'
-import { AppError, forbidden, invalid, notFound } from '../../infra/errors.ts'
+import type { Db, Executor } from '../../infra/db/database.ts'
+import { AppError, conflict, forbidden, invalid, notFound } from '../../infra/errors.ts'
 import * as repo from './access.repository.ts'
 import type { Role } from './access.tables.ts'
 
 export const ROLES: readonly Role[] = ['admin', 'manager', 'cashier']
+export const TOKEN_NAME_MAX_LENGTH = 100
 
 /** Who is calling: resolved from the bearer token on every authenticated request. */
 export interface Principal {
@@ -23,6 +24,23 @@ export interface CreateTokenInput {
   locations?: string[]
 }
 
+/** A token as listed: never its secret or hash. */
+export interface Token {
+  id: number
+  name: string
+  role: Role
+  /** location codes, in the order of `locationIds`; null: every location */
+  locations: string[] | null
+  locationIds: number[] | null
+  createdAt: string
+  revokedAt: string | null
+}
+
+/** A new token with its secret, which is shown this once and stored only as a hash. */
+export interface CreatedToken extends Token {
+  token: string
+}
+
 /** Brisk acting on its own behalf from the CLI: every role, every location. */
 export const SYSTEM_PRINCIPAL: Principal = Object.freeze({ tokenId: null, name: 'system', role: 'admin', locationIds: null })
 
@@ -32,55 +50,129 @@ export function idempotencyScopeOf(principal: Principal): string {
 }
 
 const TOKEN_PREFIX = 'brisk_'
-/** Seconds a verified token stays cached in this process; a revocation takes at most this long to bite. */
-const TOKEN_CACHE_SECONDS = 30
+/** Seconds a verified token stays cached in this process; a revocation elsewhere takes at most this long to bite here. */
+export const TOKEN_CACHE_SECONDS = 30
 
 export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex')
 }
 
+function toToken(row: {
+  id: number
+  name: string
+  role: Role
+  location_ids: number[] | null
+  location_codes?: string[] | null
+  created_at: Date
+  revoked_at?: Date | null
+}): Token {
+  return {
+    id: row.id,
+    name: row.name,
+    role: row.role,
+    locations: row.location_codes ?? null,
+    locationIds: row.location_ids,
+    createdAt: row.created_at.toISOString(),
+    revokedAt: row.revoked_at?.toISOString() ?? null,
+  }
+}
+
+/**
+ * Creates a token with the caller's executor, so it can join a transaction (the demo seed). The
+ * secret is returned once; only its SHA-256 hash is stored.
+ */
+export async function issueToken(db: Executor, input: CreateTokenInput): Promise<CreatedToken> {
+  if (!ROLES.includes(input.role)) throw invalid('ACCESS_INVALID_ROLE', `Role must be one of ${ROLES.join(', ')}`)
+  const name = input.name.trim()
+  if (!name) throw invalid('ACCESS_INVALID_NAME', 'A token needs a name')
+  if (name.length > TOKEN_NAME_MAX_LENGTH) {
+    throw invalid('ACCESS_INVALID_NAME', `A token name has at most ${TOKEN_NAME_MAX_LENGTH} characters`)
+  }
+  let locations: { id: number; code: string }[] | null = null
+  const codes = [...new Set(input.locations ?? [])]
+  if (codes.length > 0) {
+    const found = await repo.findLocationIdsByCode(db, codes)
+    const unknown = codes.filter((code) => !found.some((row) => row.code === code))
+    if (unknown.length > 0) throw invalid('ACCESS_UNKNOWN_LOCATION', `Unknown location: ${unknown.join(', ')}`, { unknown })
+    locations = found.sort((a, b) => a.id - b.id)
+  }
+  const token = TOKEN_PREFIX + randomBytes(24).toString('base64url')
+  const locationIds = locations?.map((l) => l.id) ?? null
+  const row = await repo.insertToken(db, { name, role: input.role, tokenHash: hashToken(token), locationIds })
+  return { ...toToken({ ...row, location_codes: locations?.map((l) => l.code) ?? null }), token }
+}
+
+/**
+ * Tokens are keys to the whole shop: only an admin for every location manages them, so a token
+ * limited to some locations cannot mint one that is not.
+ */
+function requireTokenAdmin(principal: Principal): void {
+  requireRole(principal, ['admin'])
+  if (principal.locationIds !== null) {
+    throw forbidden('ACCESS_LOCATION_FORBIDDEN', 'Managing tokens needs an admin token for every location; this one is limited.')
+  }
+}
+
 export function createAccessService(db: Db) {
   const cache = new Map<string, { principal: Principal | null; expiresAt: number }>()
-
-  async function createToken(input: CreateTokenInput) {
-    if (!ROLES.includes(input.role)) throw invalid('ACCESS_INVALID_ROLE', `Role must be one of ${ROLES.join(', ')}`)
-    const name = input.name.trim()
-    if (!name) throw invalid('ACCESS_INVALID_NAME', 'A token needs a name')
-    let locationIds: number[] | null = null
-    const codes = [...new Set(input.locations ?? [])]
-    if (codes.length > 0) {
-      const found = await repo.findLocationIdsByCode(db.primary, codes)
-      const missing = codes.filter((code) => !found.some((row) => row.code === code))
-      if (missing.length > 0) throw notFound('ACCESS_UNKNOWN_LOCATION', `Unknown location: ${missing.join(', ')}`, { missing })
-      locationIds = found.map((row) => row.id).sort((a, b) => a - b)
-    }
-    const token = TOKEN_PREFIX + randomBytes(24).toString('base64url')
-    const row = await repo.insertToken(db.primary, { name, role: input.role, tokenHash: hashToken(token), locationIds })
-    return { token, id: row.id, name: row.name, role: row.role, locationIds: row.location_ids }
-  }
+  /** Counts revocations: a lookup that a revocation overtook must not put what it read in the cache. */
+  let revocations = 0
 
   async function authenticate(token: string): Promise<Principal | null> {
     const hash = hashToken(token)
     const now = Date.now()
     const cached = cache.get(hash)
     if (cached && cached.expiresAt > now) return cached.principal
+    const seen = revocations
     const row = token.startsWith(TOKEN_PREFIX) ? await repo.findActiveTokenByHash(db.primary, hash) : undefined
     const principal = row ? { tokenId: row.id, name: row.name, role: row.role, locationIds: row.location_ids } : null
+    if (seen !== revocations) return principal
     if (cache.size > 10_000) cache.clear()
     cache.set(hash, { principal, expiresAt: now + TOKEN_CACHE_SECONDS * 1000 })
     return principal
   }
 
-  async function revokeToken(id: number) {
+  /** `by` is the calling admin over HTTP; from the CLI it is Brisk itself. */
+  async function createToken(input: CreateTokenInput, by: Principal = SYSTEM_PRINCIPAL): Promise<CreatedToken> {
+    requireTokenAdmin(by)
+    return issueToken(db.primary, input)
+  }
+
+  async function listTokenPage(by: Principal, page: { after?: number | undefined; limit?: number | undefined }) {
+    requireTokenAdmin(by)
+    const limit = page.limit ?? 50
+    const rows = await repo.listTokens(db.primary, { after: page.after, limit })
+    return {
+      items: rows.map(toToken),
+      nextAfter: rows.length === limit ? (rows[rows.length - 1]?.id ?? null) : null,
+    }
+  }
+
+  /**
+   * Revoking is idempotent. The token stops working in this process at once; another process may
+   * accept it from its cache for up to TOKEN_CACHE_SECONDS.
+   */
+  async function revokeToken(id: number, by: Principal = SYSTEM_PRINCIPAL): Promise<Token> {
+    requireTokenAdmin(by)
+    if (by.tokenId === id) {
+      const message = 'A token cannot revoke itself: revoke it with another admin token, or with `brisk token revoke`.'
+      throw conflict('ACCESS_OWN_TOKEN', message)
+    }
     const row = await repo.revokeToken(db.primary, id)
-    if (!row) throw notFound('ACCESS_TOKEN_NOT_FOUND', `No active token with id ${id}`)
-    cache.clear()
+    if (!row) throw notFound('ACCESS_TOKEN_NOT_FOUND', `No token with id ${id}`)
+    revocations++
+    for (const [hash, entry] of cache) {
+      if (entry.principal?.tokenId === id) cache.delete(hash)
+    }
+    return toToken(row)
   }
 
   return {
     createToken,
     authenticate,
+    listTokenPage,
     revokeToken,
+    /** Every token, as stored rows without hashes (the CLI's listing). */
     listTokens: () => repo.listTokens(db.primary),
   }
 }

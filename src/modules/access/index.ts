@@ -1,13 +1,16 @@
 export type { Role } from './access.tables.ts'
-export { principalOf, registerAuthentication } from './access.routes.ts'
+export { principalOf, registerAuthentication, registerTokenRoutes } from './access.routes.ts'
 export {
   type AccessService,
   createAccessService,
+  type CreatedToken,
   type CreateTokenInput,
   idempotencyScopeOf,
+  issueToken,
   type Principal,
   ROLES,
   SYSTEM_PRINCIPAL,
   requireLocation,
   requireRole,
+  type Token,
 } from './access.service.ts'
