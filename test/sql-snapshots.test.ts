@@ -83,8 +83,10 @@ const repositories: RepositorySnapshot[] = [
     exports: sales,
     cases: {
       lockInvoice: (_db, trx) => sales.lockInvoice(trx, 1),
+      lockInvoiceForReturn: (_db, trx) => sales.lockInvoiceForReturn(trx, 1),
       findInvoice: (db) => sales.findInvoice(db, 1),
       listInvoices: (db) => sales.listInvoices(db, { locationIds: [1], status: 'submitted', from: at, to: at, after: 1, limit: 50 }),
+      listReturns: (db) => sales.listReturns(db, { locationIds: [1], from: at, to: at, after: 1, limit: 50 }),
       'insertInvoice: checkout (draft + paid + submitted in one statement)': (db) => sales.insertInvoice(db, newInvoice(true)),
       'insertInvoice: draft': (db) => sales.insertInvoice(db, newInvoice(false)),
       updateDraft: (_db, trx) =>
@@ -114,6 +116,7 @@ const repositories: RepositorySnapshot[] = [
       'markCancelled: a submitted invoice': (_db, trx) => sales.markCancelled(trx, 1, null, { effect: effect('cancel'), submittedAt: at }),
       insertReturn: (_db, trx) =>
         sales.insertReturn(trx, {
+          id: 1,
           invoiceId: 1,
           locationId: 1,
           reason: null,
@@ -133,7 +136,7 @@ const repositories: RepositorySnapshot[] = [
               total_amount: '2.75',
             },
           ],
-          idempotency: { key: claimedKey, response: { return: { id: 0 } } },
+          storeResponse: claimedKey.storeInStatement({ return: { id: 1 } }),
           effect: effect('return'),
           at,
         }),
@@ -166,7 +169,7 @@ const repositories: RepositorySnapshot[] = [
       insertLocation: (db) => inventory.insertLocation(db, { code: 'MAIN', name: 'Main', kind: 'store', allowNegativeStock: false }),
       updateLocation: (db) => inventory.updateLocation(db, 1, { name: 'Main', kind: 'store', allowNegativeStock: true }),
       listStockLevels: (db) => inventory.listStockLevels(db, 1, { productIds: [1], after: 1, limit: 50 }),
-      listLedger: (db) => inventory.listLedger(db, 1, { productId: 1, after: 1, limit: 50 }),
+      listLedger: (db) => inventory.listLedger(db, 1, { productId: 1, reason: 'sale', before: 1, limit: 50 }),
     },
   },
   {

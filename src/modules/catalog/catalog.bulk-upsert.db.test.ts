@@ -106,8 +106,8 @@ describeEachDatabase('catalog: bulk upsert', (ctx) => {
     assert.deepEqual(unknownUnit.json().error.details, {
       count: 2,
       lines: [
-        { line: 7, sku: 'B-7', units: ['litre'] },
-        { line: 1200, sku: 'B-1200', units: ['crate'] },
+        { field: '/products/7', sku: 'B-7', units: ['litre'] },
+        { field: '/products/1200', sku: 'B-1200', units: ['crate'] },
       ],
     })
     assert.equal(await productCount(ctx.db), 0)
@@ -121,11 +121,11 @@ describeEachDatabase('catalog: bulk upsert', (ctx) => {
     assert.equal(bad.statusCode, 422)
     assert.equal(bad.json().error.code, 'CATALOG_INVALID_PRODUCTS')
     assert.deepEqual(
-      bad.json().error.details.lines.map((l: { line: number; code: string }) => [l.line, l.code]),
+      bad.json().error.details.lines.map((l: { field: string; code: string; message: string }) => [l.field, l.code, l.message]),
       [
-        [1, 'CATALOG_INVALID_PRICE'],
-        [3, 'CATALOG_DUPLICATE_SKU'],
-        [4, 'CATALOG_DUPLICATE_BARCODE'],
+        ['/products/1', 'CATALOG_INVALID_PRICE', 'products[1].price may have at most 2 decimals.'],
+        ['/products/3', 'CATALOG_DUPLICATE_SKU', 'products[3]: SKU C-0 is on products[0] already.'],
+        ['/products/4', 'CATALOG_DUPLICATE_BARCODE', 'products[4]: barcode C-EAN-2 is on products[2] already.'],
       ],
     )
 
@@ -137,7 +137,7 @@ describeEachDatabase('catalog: bulk upsert', (ctx) => {
     const conflictResponse = await app.http.inject({ method: 'POST', url: '/api/products/bulk', headers, payload: { products: taken } })
     assert.equal(conflictResponse.statusCode, 409)
     assert.equal(conflictResponse.json().error.code, 'CATALOG_BARCODE_EXISTS')
-    assert.deepEqual(conflictResponse.json().error.details.lines, [{ line: 1, sku: 'E-1', barcode: 'D-EAN-0', ownerSku: 'D-0' }])
+    assert.deepEqual(conflictResponse.json().error.details.lines, [{ field: '/products/1', sku: 'E-1', barcode: 'D-EAN-0', ownerSku: 'D-0' }])
     const rebased = await app.http.inject({
       method: 'POST',
       url: '/api/products/bulk',

@@ -1,8 +1,9 @@
 import type { Db, Executor } from '../../infra/db/database.ts'
 import { AppError, conflict, invalid } from '../../infra/errors.ts'
 import { type Principal, requireRole } from '../access/index.ts'
-import * as repo from './catalog.repository.ts'
 import type { CreateProductInput } from './catalog.products.ts'
+import { namesForMessage, withFields } from './catalog.quantities.ts'
+import * as repo from './catalog.repository.ts'
 import {
   barcodesOf,
   readPrice,
@@ -52,32 +53,37 @@ function listed<T>(problems: readonly T[]) {
   return { count: problems.length, lines: problems.slice(0, LISTED_PROBLEMS) }
 }
 
+/** The request lines of `problems` for a message: `products[1], products[4]`. */
+const pathsOf = (problems: readonly { path: string }[]) => namesForMessage([...new Set(problems.map((p) => p.path))])
+
 interface PreparedLine {
-  line: number
+  /** where the line is in the request: `products[3]` */
+  path: string
   row: repo.ProductUpsertRow
   units: { unit: string; factor: string; barcode: string | null }[] | undefined
 }
 
 /** Pure checks of every bulk line, reported together; throws before anything is read or written. */
 function prepareBulkLines(products: readonly BulkProductInput[]): PreparedLine[] {
-  const problems: { line: number; sku: string; code: string; message: string }[] = []
+  const problems: { path: string; sku: string; code: string; message: string }[] = []
   const prepared: PreparedLine[] = []
-  const skuLine = new Map<string, number>()
-  const barcodeLine = new Map<string, number>()
-  products.forEach((p, line) => {
-    const report = (code: string, message: string) => problems.push({ line, sku: p.sku, code, message })
-    const firstSku = skuLine.get(p.sku)
-    if (firstSku !== undefined) report('CATALOG_DUPLICATE_SKU', `SKU ${p.sku} is on line ${firstSku} already.`)
-    skuLine.set(p.sku, line)
+  const skuPath = new Map<string, string>()
+  const barcodePath = new Map<string, string>()
+  products.forEach((p, index) => {
+    const path = `products[${index}]`
+    const report = (code: string, message: string) => problems.push({ path, sku: p.sku, code, message })
+    const firstSku = skuPath.get(p.sku)
+    if (firstSku !== undefined) report('CATALOG_DUPLICATE_SKU', `${path}: SKU ${p.sku} is on ${firstSku} already.`)
+    skuPath.set(p.sku, path)
     try {
-      const units = p.units === undefined ? undefined : readUnits(p.units, p.baseUnit, 'units')
+      const units = p.units === undefined ? undefined : readUnits(p.units, p.baseUnit, `${path}.units`)
       for (const barcode of barcodesOf(p.barcode, units)) {
-        const first = barcodeLine.get(barcode)
-        if (first !== undefined) report('CATALOG_DUPLICATE_BARCODE', `Barcode ${barcode} is on line ${first} already.`)
-        barcodeLine.set(barcode, line)
+        const first = barcodePath.get(barcode)
+        if (first !== undefined) report('CATALOG_DUPLICATE_BARCODE', `${path}: barcode ${barcode} is on ${first} already.`)
+        barcodePath.set(barcode, path)
       }
       prepared.push({
-        line,
+        path,
         units,
         row: {
           sku: p.sku,
@@ -86,18 +92,22 @@ function prepareBulkLines(products: readonly BulkProductInput[]): PreparedLine[]
           description: p.description,
           category: p.category,
           baseUnit: p.baseUnit,
-          price: readPrice(p.price, 'price'),
-          taxRate: p.taxRate === undefined ? undefined : readTaxRate(p.taxRate, 'taxRate'),
+          price: readPrice(p.price, `${path}.price`),
+          taxRate: p.taxRate === undefined ? undefined : readTaxRate(p.taxRate, `${path}.taxRate`),
           active: p.active,
         },
       })
     } catch (error) {
       if (!(error instanceof AppError)) throw error
-      report(error.code, error.message)
+      report(error.code, error.message.startsWith(path) ? error.message : `${path}: ${error.message}`)
     }
   })
   if (problems.length > 0) {
-    throw invalid('CATALOG_INVALID_PRODUCTS', `${problems.length} product line(s) are not valid.`, listed(problems))
+    throw invalid(
+      'CATALOG_INVALID_PRODUCTS',
+      `${problems.length} problem(s) in product lines ${pathsOf(problems)}; each is in the details.`,
+      listed(withFields(problems)),
+    )
   }
   return prepared
 }
@@ -108,13 +118,13 @@ async function checkBulkReferences(db: Executor, lines: readonly PreparedLine[])
   const known = await repo.findUnitCodes(db, [...new Set(lines.flatMap(codesOf))])
   const unknownUnits = lines.flatMap((l) => {
     const units = [...new Set(codesOf(l).filter((code) => !known.has(code)))]
-    return units.length > 0 ? [{ line: l.line, sku: l.row.sku, units }] : []
+    return units.length > 0 ? [{ path: l.path, sku: l.row.sku, units }] : []
   })
   if (unknownUnits.length > 0) {
     throw invalid(
       'CATALOG_UNKNOWN_UNIT',
-      `${unknownUnits.length} line(s) use a unit that does not exist: ${[...new Set(unknownUnits.flatMap((u) => u.units))].join(', ')}.`,
-      listed(unknownUnits),
+      `${pathsOf(unknownUnits)}: no unit ${[...new Set(unknownUnits.flatMap((u) => u.units))].join(', ')}.`,
+      listed(withFields(unknownUnits)),
     )
   }
 
@@ -122,14 +132,14 @@ async function checkBulkReferences(db: Executor, lines: readonly PreparedLine[])
   const changedBase = lines.flatMap((l) => {
     const current = stored.get(l.row.sku)
     return current !== undefined && current !== l.row.baseUnit
-      ? [{ line: l.line, sku: l.row.sku, baseUnit: current, requested: l.row.baseUnit }]
+      ? [{ path: l.path, sku: l.row.sku, baseUnit: current, requested: l.row.baseUnit }]
       : []
   })
   if (changedBase.length > 0) {
     throw invalid(
       'CATALOG_BASE_UNIT_IMMUTABLE',
-      `${changedBase.length} line(s) change the base unit of an existing product; stock is kept in that unit.`,
-      listed(changedBase),
+      `${pathsOf(changedBase)}: the base unit of an existing product cannot change; stock is kept in that unit.`,
+      listed(withFields(changedBase)),
     )
   }
 
@@ -138,10 +148,10 @@ async function checkBulkReferences(db: Executor, lines: readonly PreparedLine[])
   const ownerOf = new Map(owners.map((o) => [o.barcode, o.sku]))
   const taken = claims.flatMap(({ barcode, line }) => {
     const owner = ownerOf.get(barcode)
-    return owner !== undefined && owner !== line.row.sku ? [{ line: line.line, sku: line.row.sku, barcode, ownerSku: owner }] : []
+    return owner !== undefined && owner !== line.row.sku ? [{ path: line.path, sku: line.row.sku, barcode, ownerSku: owner }] : []
   })
   if (taken.length > 0) {
-    throw conflict('CATALOG_BARCODE_EXISTS', `${taken.length} line(s) use a barcode of another product.`, listed(taken))
+    throw conflict('CATALOG_BARCODE_EXISTS', `${pathsOf(taken)}: the barcode belongs to another product.`, listed(withFields(taken)))
   }
 }
 

@@ -18,6 +18,7 @@
  */
 import { Big, money } from '../../infra/decimal.ts'
 import { conflict, invalid } from '../../infra/errors.ts'
+import { fieldOf } from './catalog.quantities.ts'
 
 const ZERO = new Big(0)
 const CENT = new Big('0.01')
@@ -32,11 +33,34 @@ export interface Discount {
   amount: Big
 }
 
+/** How an error names a line: its path in the request (`lines[2]`), the stored invoice line it is, or both. */
+export interface LineOrigin {
+  path?: string | undefined
+  lineId?: number | undefined
+}
+
+/** `lines[2]`, `invoice line 17`, or `change[0] (invoice line 17)`. */
+export function nameOfLine(origin: LineOrigin): string {
+  const id = origin.lineId === undefined ? undefined : `invoice line ${origin.lineId}`
+  if (origin.path === undefined) return id ?? 'a line'
+  return id === undefined ? origin.path : `${origin.path} (${id})`
+}
+
+/** An origin as error details: `{ field, lineId }` (field: the path as a JSON Pointer), each only when known. */
+export function originDetails(origin: LineOrigin): { field?: string; lineId?: number } {
+  return {
+    ...(origin.path === undefined ? {} : { field: fieldOf(origin.path) }),
+    ...(origin.lineId === undefined ? {} : { lineId: origin.lineId }),
+  }
+}
+
 export interface PricingLine {
   quantity: Big
   unitPrice: Big
   taxRate: Big
   discount: Discount
+  /** how errors name the line; by default `lines[i]`, its index in the priced list */
+  origin?: LineOrigin | undefined
 }
 
 /** Money as text with two decimals ("12.30"). */
@@ -64,7 +88,7 @@ function percentOf(amount: Big, percent: Big): Big {
   return roundMoney(amount.times(percent).times(PERCENT))
 }
 
-/** Prices every line and the invoice. `lineIndex` in errors is the line's index in `lines`. */
+/** Prices every line and the invoice; errors name a line by its `origin`. */
 export function priceInvoice(lines: readonly PricingLine[], invoiceDiscount: Discount): PricedInvoice {
   return priceInCents(lines, invoiceDiscount) ?? priceInvoiceExact(lines, invoiceDiscount)
 }
@@ -75,9 +99,12 @@ export function priceInvoiceExact(lines: readonly PricingLine[], invoiceDiscount
     const gross = roundMoney(line.quantity.times(line.unitPrice))
     const discount = line.discount.percent !== null ? percentOf(gross, line.discount.percent) : line.discount.amount
     if (discount.gt(gross)) {
-      throw invalid('SALES_DISCOUNT_EXCEEDS_LINE', `Line ${index}: the discount ${discount} is larger than the line amount ${gross}.`, {
-        line: index,
-      })
+      const origin = line.origin ?? { path: `lines[${index}]` }
+      throw invalid(
+        'SALES_DISCOUNT_EXCEEDS_LINE',
+        `${nameOfLine(origin)}: the discount ${money(discount)} is larger than the line amount ${money(gross)}.`,
+        originDetails(origin),
+      )
     }
     return { gross, discount, rest: gross.minus(discount) }
   })
@@ -87,7 +114,7 @@ export function priceInvoiceExact(lines: readonly PricingLine[], invoiceDiscount
   if (invoiceDiscountAmount.gt(base)) {
     throw invalid(
       'SALES_DISCOUNT_EXCEEDS_INVOICE',
-      `The invoice discount ${invoiceDiscountAmount} is larger than the discounted subtotal ${base}.`,
+      `The invoice discount ${money(invoiceDiscountAmount)} is larger than the discounted subtotal ${money(base)}.`,
     )
   }
   const shares = allocate(
@@ -265,18 +292,23 @@ export function applyTenders<M extends string>(
   let paid = ZERO
   let change = ZERO
   const applied = tenders.map((tender, index): AppliedTender<M> => {
-    if (tender.amount.lte(0)) throw invalid('SALES_PAYMENT_NOT_POSITIVE', `Payment ${index} must be above zero.`, { payment: index })
-    if (!tender.amount.eq(roundMoney(tender.amount))) {
-      throw invalid('SALES_PAYMENT_NOT_CENTS', `Payment ${index} must be a whole number of cents.`, { payment: index })
+    const path = `payments[${index}]`
+    if (tender.amount.lte(0)) {
+      throw invalid('SALES_PAYMENT_NOT_POSITIVE', `${path}.amount must be above zero.`, { field: fieldOf(`${path}.amount`) })
     }
-    if (left.lte(0)) throw conflict('SALES_NOTHING_DUE', `Payment ${index}: nothing is due on this invoice.`, { payment: index })
+    if (!tender.amount.eq(roundMoney(tender.amount))) {
+      throw invalid('SALES_PAYMENT_NOT_CENTS', `${path}.amount must be a whole number of cents.`, {
+        field: fieldOf(`${path}.amount`),
+      })
+    }
+    if (left.lte(0)) throw conflict('SALES_NOTHING_DUE', `${path}: nothing is due on this invoice.`, { field: fieldOf(path) })
     let amount = tender.amount
     let tenderChange = ZERO
     if (amount.gt(left)) {
       if (tender.method !== 'cash') {
-        throw invalid('SALES_OVERPAYMENT', `Payment ${index} (${tender.method}) is ${amount}, more than the ${left} due.`, {
-          payment: index,
-          due: left.toFixed(2),
+        throw invalid('SALES_OVERPAYMENT', `${path} (${tender.method}) is ${money(amount)}, more than the ${money(left)} due.`, {
+          field: fieldOf(path),
+          due: money(left),
         })
       }
       tenderChange = amount.minus(left)

@@ -104,6 +104,21 @@ describeEachDatabase('catalog: products', (ctx) => {
       assert.equal(response.statusCode, status, `${JSON.stringify(payload)} → ${response.body}`)
       assert.equal(response.json().error.code, code, JSON.stringify(payload))
     }
+    // errors name the field by its path in the request
+    const units = [
+      { unit: 'box12', factor: 12 },
+      { unit: 'crate', factor: 2 },
+    ]
+    const crate = await post({ ...base, sku: 'B', barcode: null, units })
+    assert.deepEqual(
+      [crate.json().error.message, crate.json().error.details],
+      ['Unknown unit: units[1].unit crate.', { units: ['crate'], fields: ['/units/1/unit'] }],
+    )
+    const factor = await post({ ...base, sku: 'B', barcode: null, units: [{ unit: 'box12', factor: 0 }] })
+    assert.deepEqual(
+      [factor.json().error.message, factor.json().error.details],
+      ['units[0].factor must be above 0.', { field: '/units/0/factor' }],
+    )
     assert.equal(await productCount(ctx.db), 1)
 
     const id = (await app.http.inject({ method: 'GET', url: '/api/products/lookup?code=A' })).json().product.id

@@ -2,6 +2,7 @@ import type { Db, Executor } from '../../infra/db/database.ts'
 import { decimalString, money } from '../../infra/decimal.ts'
 import { conflict, invalid, notFound } from '../../infra/errors.ts'
 import { type Principal, requireRole } from '../access/index.ts'
+import { fieldOf } from './catalog.quantities.ts'
 import * as repo from './catalog.repository.ts'
 import {
   barcodesOf,
@@ -85,12 +86,20 @@ async function loadProduct(db: Executor, id: number): Promise<Product | undefine
   return (await loadProducts(db, await repo.findProductsByIds(db, [id])))[0]
 }
 
-async function requireUnits(db: Executor, codes: readonly string[]): Promise<void> {
-  const wanted = [...new Set(codes)]
-  const found = await repo.findUnitCodes(db, wanted)
-  const missing = wanted.filter((code) => !found.has(code))
-  if (missing.length > 0) throw invalid('CATALOG_UNKNOWN_UNIT', `Unknown unit: ${missing.join(', ')}.`, { units: missing })
+/** The units a product names exist; `fields` maps each request path (`units[0].unit`) to its unit code. */
+async function requireUnits(db: Executor, fields: ReadonlyMap<string, string>): Promise<void> {
+  const found = await repo.findUnitCodes(db, [...new Set(fields.values())])
+  const unknown = [...fields].filter(([, code]) => !found.has(code))
+  if (unknown.length > 0) {
+    const missing = [...new Set(unknown.map(([, code]) => code))]
+    throw invalid('CATALOG_UNKNOWN_UNIT', `Unknown unit: ${unknown.map(([path, code]) => `${path} ${code}`).join(', ')}.`, {
+      units: missing,
+      fields: unknown.map(([path]) => fieldOf(path)),
+    })
+  }
 }
+
+const unitFields = (units: readonly { unit: string }[]) => units.map((u, i): [string, string] => [`units[${i}].unit`, u.unit])
 
 /** Cross-table check the unique constraints cannot make: a barcode names one product only. */
 async function requireFreeBarcodes(db: Executor, barcodes: readonly string[], productId: number | null): Promise<void> {
@@ -141,7 +150,7 @@ export async function createProduct(db: Db, principal: Principal, input: CreateP
   const barcodes = barcodesOf(input.barcode, units)
   return translatingConflicts(() =>
     db.primary.transaction().execute(async (trx) => {
-      await requireUnits(trx, [input.baseUnit, ...units.map((u) => u.unit)])
+      await requireUnits(trx, new Map([['baseUnit', input.baseUnit], ...unitFields(units)]))
       if (input.categoryId != null) await requireCategory(trx, input.categoryId)
       await requireFreeBarcodes(trx, barcodes, null)
       const { id } = await repo.insertProduct(trx, {
@@ -177,7 +186,7 @@ export async function updateProduct(db: Db, principal: Principal, id: number, in
       }
       const units = input.units === undefined ? undefined : readUnits(input.units, current.base_unit, 'units')
       const barcodes = barcodesOf(input.barcode, units)
-      if (units !== undefined) await requireUnits(trx, units.map((u) => u.unit))
+      if (units !== undefined) await requireUnits(trx, new Map(unitFields(units)))
       if (input.categoryId != null) await requireCategory(trx, input.categoryId)
       await requireFreeBarcodes(trx, barcodes, id)
       await repo.updateProduct(trx, id, {

@@ -10,6 +10,28 @@ export interface LineRef {
   quantity: string | number
 }
 
+/**
+ * Errors name a place in the request twice: readably in the message (`lines[0].quantity`) and as
+ * a JSON Pointer in the details (`field: '/lines/0/quantity'`), as the request validation's 400s do.
+ */
+export function fieldOf(path: string): string {
+  return path === '' ? '' : `/${path.replace(/\[(\d+)\]/g, '.$1').split('.').join('/')}`
+}
+
+/** Items of error details, each with its readable `path` as the JSON Pointer `field`. */
+export function withFields<T extends { path: string }>(items: readonly T[]): (Omit<T, 'path'> & { field: string })[] {
+  return items.map(({ path, ...rest }) => ({ field: fieldOf(path), ...rest }))
+}
+
+/** At most this many lines are named in an error message; its details list them all. */
+const NAMED_IN_MESSAGE = 10
+
+/** `a, b, c` for an error message, or the first ten and how many more. */
+export function namesForMessage(names: readonly string[]): string {
+  if (names.length <= NAMED_IN_MESSAGE) return names.join(', ')
+  return `${names.slice(0, NAMED_IN_MESSAGE).join(', ')} and ${names.length - NAMED_IN_MESSAGE} more`
+}
+
 export interface ResolvedLine {
   /** position of the line in the request */
   index: number
@@ -32,9 +54,10 @@ export interface ResolvedLine {
 
 /**
  * Resolves every line of a request in one statement: the products (by id or SKU) with all their
- * unit conversions. Unknown products and units without a conversion are reported together.
+ * unit conversions. Unknown products and units without a conversion are reported together, each
+ * line named by its path in the request: `field` is the list's name there (`lines`, or `add`).
  */
-export async function resolveLines(db: Executor, lines: readonly LineRef[]): Promise<ResolvedLine[]> {
+export async function resolveLines(db: Executor, lines: readonly LineRef[], field = 'lines'): Promise<ResolvedLine[]> {
   const ids = [...new Set(lines.flatMap((l) => (l.productId === undefined ? [] : [l.productId])))]
   const skus = [...new Set(lines.flatMap((l) => (l.productId === undefined && l.sku !== undefined ? [l.sku] : [])))]
   const rows =
@@ -75,14 +98,14 @@ export async function resolveLines(db: Executor, lines: readonly LineRef[]): Pro
     if (row.unit_code !== null && row.factor !== null) product.factors.set(row.unit_code, row.factor)
   }
 
-  const unknown: { line: number; productId?: number; sku?: string }[] = []
-  const unconvertible: { line: number; sku: string; unit: string; units: string[] }[] = []
+  const unknown: { path: string; productId?: number; sku?: string }[] = []
+  const unconvertible: { path: string; sku: string; unit: string; units: string[] }[] = []
   const resolved: ResolvedLine[] = []
   lines.forEach((line, index) => {
     const product = line.productId !== undefined ? byId.get(line.productId) : line.sku !== undefined ? bySku.get(line.sku) : undefined
     if (!product) {
       unknown.push({
-        line: index,
+        path: `${field}[${index}]`,
         ...(line.productId !== undefined ? { productId: line.productId } : {}),
         ...(line.sku !== undefined ? { sku: line.sku } : {}),
       })
@@ -91,10 +114,10 @@ export async function resolveLines(db: Executor, lines: readonly LineRef[]): Pro
     const unit = line.unit ?? product.base_unit
     const factorText = product.factors.get(unit)
     if (factorText === undefined) {
-      unconvertible.push({ line: index, sku: product.sku, unit, units: [...product.factors.keys()] })
+      unconvertible.push({ path: `${field}[${index}]`, sku: product.sku, unit, units: [...product.factors.keys()] })
       return
     }
-    const quantity = parseDecimal(line.quantity, `lines[${index}].quantity`)
+    const quantity = parseDecimal(line.quantity, `${field}[${index}].quantity`)
     const factor = new Big(factorText)
     resolved.push({
       index,
@@ -111,20 +134,21 @@ export async function resolveLines(db: Executor, lines: readonly LineRef[]): Pro
       active: product.active,
     })
   })
-  if (lines.some((l) => l.productId === undefined && l.sku === undefined)) {
-    throw invalid('CATALOG_LINE_WITHOUT_PRODUCT', 'Every line needs a productId or a sku.')
-  }
-  if (unknown.length > 0) {
-    throw notFound('CATALOG_UNKNOWN_PRODUCT', `${unknown.length} line(s) name a product that does not exist.`, {
-      lines: unknown,
+  const anonymous = lines.flatMap((l, i) => (l.productId === undefined && l.sku === undefined ? [`${field}[${i}]`] : []))
+  if (anonymous.length > 0) {
+    throw invalid('CATALOG_LINE_WITHOUT_PRODUCT', `${namesForMessage(anonymous)}: every line needs a productId or a sku.`, {
+      fields: anonymous.map(fieldOf),
     })
   }
+  if (unknown.length > 0) {
+    const named = unknown.map((u) => `${u.path} (${u.productId !== undefined ? `product ${u.productId}` : `SKU ${u.sku}`})`)
+    throw notFound('CATALOG_UNKNOWN_PRODUCT', `No such product: ${namesForMessage(named)}.`, { lines: withFields(unknown) })
+  }
   if (unconvertible.length > 0) {
-    throw invalid(
-      'CATALOG_UNIT_NOT_CONVERTIBLE',
-      `${unconvertible.length} line(s) use a unit the product has no conversion for.`,
-      { lines: unconvertible },
-    )
+    const named = unconvertible.map((u) => `${u.path} (${u.sku} has no unit ${u.unit})`)
+    throw invalid('CATALOG_UNIT_NOT_CONVERTIBLE', `No conversion for the unit: ${namesForMessage(named)}.`, {
+      lines: withFields(unconvertible),
+    })
   }
   return resolved
 }

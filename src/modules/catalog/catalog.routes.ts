@@ -23,21 +23,54 @@ const tags = ['catalog']
 /** 10,000 product lines are several MiB of JSON; the bulk route accepts more than the default limit. */
 const BULK_BODY_LIMIT_BYTES = 16 * 1024 * 1024
 
-const listUnits = { schema: { tags, security: [], response: { 200: Type.Object({ items: Type.Array(Unit) }) } } }
+const listUnits = {
+  schema: {
+    tags,
+    security: [],
+    summary: 'List units',
+    description: 'The units products are counted and sold in (each, kg, box12, …). Public.',
+    response: { 200: Type.Object({ items: Type.Array(Unit) }) },
+  },
+}
 
-const createUnit = { schema: { tags, body: CreateUnitBody, response: { 201: Unit, ...errorResponses(400, 401, 403, 409) } } }
+const createUnit = {
+  schema: {
+    tags,
+    summary: 'Create a unit',
+    description: 'Manager or admin; 409 when the code exists already.',
+    body: CreateUnitBody,
+    response: { 201: Unit, ...errorResponses(400, 401, 403, 409) },
+  },
+}
 
-const listCategories = { schema: { tags, security: [], response: { 200: Type.Object({ items: Type.Array(Category) }) } } }
+const listCategories = {
+  schema: {
+    tags,
+    security: [],
+    summary: 'List categories',
+    description: 'Every product category with its parent. Public.',
+    response: { 200: Type.Object({ items: Type.Array(Category) }) },
+  },
+}
 
 const createCategory = {
-  schema: { tags, body: CreateCategoryBody, response: { 201: Category, ...errorResponses(400, 401, 403, 409, 422) } },
+  schema: {
+    tags,
+    summary: 'Create a category',
+    description: 'Manager or admin, optionally under a parent category; 409 when the name exists already.',
+    body: CreateCategoryBody,
+    response: { 201: Category, ...errorResponses(400, 401, 403, 409, 422) },
+  },
 }
 
 const listProducts = {
   schema: {
     tags,
     security: [],
-    description: 'Keyset pagination by id: pass `nextAfter` as `after` for the next page.',
+    summary: 'List products',
+    description:
+      'Products with their prices and units, by id, filtered by category, active or part of the name or SKU. ' +
+      'Keyset pagination: pass `nextAfter` as `after` for the next page. Public.',
     querystring: ProductQuery,
     response: { 200: ProductPage, ...errorResponses(400) },
   },
@@ -47,21 +80,41 @@ const lookupProduct = {
   schema: {
     tags,
     security: [],
-    description: 'Find a product by SKU, product barcode or unit barcode (a box), and the unit the code stands for.',
+    summary: 'Look up a product by code',
+    description: 'Find a product by SKU, product barcode or unit barcode (a box), and the unit the code stands for. Public.',
     querystring: LookupQuery,
     response: { 200: ProductLookup, ...errorResponses(400, 404) },
   },
 }
 
-const getProduct = { schema: { tags, security: [], params: IdParams, response: { 200: Product, ...errorResponses(400, 404) } } }
+const getProduct = {
+  schema: {
+    tags,
+    security: [],
+    summary: 'Get a product',
+    description: 'One product with its price, tax rate and unit conversions. Public.',
+    params: IdParams,
+    response: { 200: Product, ...errorResponses(400, 404) },
+  },
+}
 
 const createProduct = {
-  schema: { tags, body: CreateProductBody, response: { 201: Product, ...errorResponses(400, 401, 403, 409, 422) } },
+  schema: {
+    tags,
+    summary: 'Create a product',
+    description: 'Manager or admin. The price is per base unit, with at most two decimals; units convert to the base unit.',
+    body: CreateProductBody,
+    response: { 201: Product, ...errorResponses(400, 401, 403, 409, 422) },
+  },
 }
 
 const updateProduct = {
   schema: {
     tags,
+    summary: 'Update a product',
+    description:
+      'Manager or admin. Fields left out keep their value; `units`, when given, replaces every conversion. ' +
+      'The base unit cannot change.',
     params: IdParams,
     body: UpdateProductBody,
     response: { 200: Product, ...errorResponses(400, 401, 403, 404, 409, 422) },
@@ -72,8 +125,9 @@ const updateProduct = {
 const bulkUpsertProducts = {
   schema: {
     tags,
+    summary: 'Insert or update products in bulk',
     description:
-      'Insert or update up to 10,000 products by SKU. Every line is checked before anything is written; ' +
+      'Insert or update up to 10,000 products by SKU (manager or admin). Every line is checked before anything is written; ' +
       'categories named by lines are created when missing; units must exist.',
     body: BulkUpsertBody,
     response: { 200: BulkUpsertResult, ...errorResponses(400, 401, 403, 409, 413, 422) },

@@ -2,6 +2,7 @@
 import type { Executor } from '../../infra/db/database.ts'
 import { type Big, parseDecimal } from '../../infra/decimal.ts'
 import { type AppError, conflict, invalid } from '../../infra/errors.ts'
+import { fieldOf } from './catalog.quantities.ts'
 import * as repo from './catalog.repository.ts'
 
 export const WRITERS = ['admin', 'manager'] as const
@@ -25,13 +26,15 @@ function readDecimal(
   try {
     n = parseDecimal(value, field)
   } catch {
-    throw invalid(code, `${field} is not a decimal number.`, { field })
+    throw invalid(code, `${field} is not a decimal number.`, { field: fieldOf(field) })
   }
   if (rule.positive ? n.lte(0) : n.lt(0)) {
-    throw invalid(code, `${field} must be ${rule.positive ? 'above' : 'at least'} 0.`, { field })
+    throw invalid(code, `${field} must be ${rule.positive ? 'above' : 'at least'} 0.`, { field: fieldOf(field) })
   }
-  if (!n.round(rule.places, 0).eq(n)) throw invalid(code, `${field} may have at most ${rule.places} decimals.`, { field })
-  if (n.gt(rule.max)) throw invalid(code, `${field} must be at most ${rule.max}.`, { field })
+  if (!n.round(rule.places, 0).eq(n)) {
+    throw invalid(code, `${field} may have at most ${rule.places} decimals.`, { field: fieldOf(field) })
+  }
+  if (n.gt(rule.max)) throw invalid(code, `${field} must be at most ${rule.max}.`, { field: fieldOf(field) })
   return n.toFixed()
 }
 
@@ -46,16 +49,17 @@ const readFactor = (value: DecimalValue, field: string) =>
 export function readUnits(units: readonly ProductUnitInput[], baseUnit: string, field: string) {
   const seen = new Set<string>()
   return units.map((u, i) => {
+    const path = `${field}[${i}]`
     if (u.unit === baseUnit) {
-      throw invalid('CATALOG_BASE_UNIT_CONVERSION', `${field}[${i}]: the base unit ${baseUnit} always has factor 1.`, {
-        field: `${field}[${i}]`,
+      throw invalid('CATALOG_BASE_UNIT_CONVERSION', `${path}: the base unit ${baseUnit} always has factor 1.`, {
+        field: fieldOf(path),
       })
     }
     if (seen.has(u.unit)) {
-      throw invalid('CATALOG_DUPLICATE_UNIT', `${field}[${i}]: unit ${u.unit} is listed twice.`, { field: `${field}[${i}]` })
+      throw invalid('CATALOG_DUPLICATE_UNIT', `${path}: unit ${u.unit} is listed twice.`, { field: fieldOf(path) })
     }
     seen.add(u.unit)
-    return { unit: u.unit, factor: readFactor(u.factor, `${field}[${i}].factor`), barcode: u.barcode ?? null }
+    return { unit: u.unit, factor: readFactor(u.factor, `${path}.factor`), barcode: u.barcode ?? null }
   })
 }
 

@@ -3,6 +3,23 @@ import { DecimalInput, DecimalOutput, Id, Page, PageQuery } from '../../infra/ht
 
 const Nullable = <T extends import('typebox').TSchema>(schema: T) => Type.Union([schema, Type.Null()])
 
+/**
+ * Money in responses, always with the currency's two decimals ("0.90", "12.00"); quantities,
+ * factors and rates stay plain decimals (DecimalOutput).
+ */
+export const MoneyOutput = Type.String({
+  pattern: '^-?\\d+\\.\\d{2}$',
+  description: 'An amount of money with exactly two decimals',
+  examples: ['12.50'],
+})
+
+/** A price of one unit: at least two decimals, more when it was set with more (an override of 7.333 stays 7.333). */
+export const UnitPriceOutput = Type.String({
+  pattern: '^\\d+\\.\\d{2,}$',
+  description: 'A unit price: at least two decimals, and every decimal it was set with',
+  examples: ['0.90', '7.333'],
+})
+
 /** No leading or trailing blanks: these values are keys people search and match on. */
 const TRIMMED = '^\\S(.*\\S)?$'
 
@@ -110,7 +127,7 @@ export const Product = Type.Object({
   description: Type.String(),
   category: Nullable(Type.Object({ id: Type.Integer(), name: Type.String() })),
   baseUnit: Type.String(),
-  price: DecimalOutput,
+  price: MoneyOutput,
   taxRate: DecimalOutput,
   active: Type.Boolean(),
   units: Type.Array(Type.Object({ unit: Type.String(), factor: DecimalOutput, barcode: Nullable(Type.String()) })),

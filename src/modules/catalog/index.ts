@@ -11,6 +11,9 @@ export {
   type AppliedTender,
   applyTenders,
   type Discount,
+  type LineOrigin,
+  nameOfLine,
+  originDetails,
   type PricedInvoice,
   type PricedLine,
   type PricingLine,
@@ -20,8 +23,16 @@ export {
   type TenderInput,
 } from './catalog.pricing.ts'
 export type { CreateProductInput, Product, ProductListFilter, ProductLookup, UpdateProductInput } from './catalog.products.ts'
-export { type LineRef, type ResolvedLine, resolveLines } from './catalog.quantities.ts'
+export {
+  fieldOf,
+  type LineRef,
+  namesForMessage,
+  type ResolvedLine,
+  resolveLines,
+  withFields,
+} from './catalog.quantities.ts'
 export { registerCatalogRoutes } from './catalog.routes.ts'
+export { MoneyOutput, UnitPriceOutput } from './catalog.schemas.ts'
 export type { ProductUnitInput } from './catalog.rules.ts'
 export { type SellableLine, SellableLineCache, sellableLinesOf } from './catalog.sellable-lines.ts'
 export { type CatalogService, createCatalogService } from './catalog.service.ts'

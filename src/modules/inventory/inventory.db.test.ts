@@ -153,6 +153,126 @@ describeEachDatabase('inventory', (ctx) => {
     assert.equal(await stockOf(ctx.db, to.id, products[59]!.id), '1.000000')
   })
 
+  test('the ledger lists newest first, pages back with `before`, and filters by product and reason', async () => {
+    const app = await buildApp(loadConfig({}, { logLevel: 'silent' }), { db: ctx.db, migrate: false })
+    try {
+      const { principal, authorization } = await createToken(ctx.db, 'manager')
+      const [store, other] = [await createLocation(ctx.db), await createLocation(ctx.db)]
+      const [a, b] = await createProducts(ctx.db, 2)
+      const inventory = createInventoryService(ctx.db)
+      for (const quantity of [1, 2, 3]) {
+        const lines = [a!, b!].map((p) => ({ productId: p.id, quantity }))
+        await inventory.adjustStock(principal, store.id, { lines })
+      }
+      const lines = [{ productId: a!.id, quantity: 4 }]
+      await inventory.transferStock(principal, { fromLocationId: store.id, toLocationId: other.id, lines })
+      type Entry = { id: number; productId: number; delta: string; reason: string }
+      const ledger = async (query: string) => {
+        const url = `/api/locations/${store.id}/ledger?${query}`
+        const response = await app.http.inject({ method: 'GET', url, headers: { authorization } })
+        assert.equal(response.statusCode, 200, response.body)
+        return response.json() as { items: Entry[]; nextBefore: number | null }
+      }
+      const first = await ledger('limit=3')
+      assert.deepEqual(
+        first.items.map((i) => [i.productId, i.delta, i.reason]),
+        [
+          [a!.id, '-4', 'transfer_out'],
+          [b!.id, '3', 'adjustment'],
+          [a!.id, '3', 'adjustment'],
+        ],
+      )
+      assert.equal(first.nextBefore, first.items[2]!.id)
+      const rest = await ledger(`limit=3&before=${first.nextBefore}`)
+      assert.deepEqual(
+        rest.items.map((i) => i.delta),
+        ['2', '2', '1'],
+      )
+      const last = await ledger(`limit=3&before=${rest.nextBefore}`)
+      assert.deepEqual([last.items.length, last.nextBefore], [1, null])
+      const ids = [...first.items, ...rest.items, ...last.items].map((i) => i.id)
+      assert.deepEqual(ids, [...ids].sort((x, y) => y - x))
+
+      const ofA = await ledger(`productId=${a!.id}&reason=adjustment`)
+      assert.deepEqual(
+        ofA.items.map((i) => [i.productId, i.delta]),
+        [
+          [a!.id, '3'],
+          [a!.id, '2'],
+          [a!.id, '1'],
+        ],
+      )
+      assert.equal(ofA.nextBefore, null)
+      assert.deepEqual((await ledger('reason=transfer_in')).items, [])
+
+      const badReason = await app.http.inject({
+        method: 'GET',
+        url: `/api/locations/${store.id}/ledger?reason=theft`,
+        headers: { authorization },
+      })
+      assert.equal(badReason.statusCode, 400, badReason.body)
+      const oldParameter = await app.http.inject({
+        method: 'GET',
+        url: `/api/locations/${store.id}/ledger?after=1`,
+        headers: { authorization },
+      })
+      assert.equal(oldParameter.statusCode, 400, oldParameter.body)
+    } finally {
+      await app.close()
+    }
+  })
+
+  test('errors name request lines: lines[1] in the message, /lines/1 (a JSON Pointer) in the details', async () => {
+    const { principal } = await createToken(ctx.db, 'manager')
+    const [from, to] = [await createLocation(ctx.db), await createLocation(ctx.db)]
+    const [a, b] = await createProducts(ctx.db, 2)
+    await addStock(ctx.db, from.id, [{ productId: a!.id, quantity: '1' }])
+    const inventory = createInventoryService(ctx.db)
+    const check = async (promise: Promise<unknown>, code: string, message: string, details: unknown) =>
+      assert.rejects(promise, (error: { code: string; message: string; details: unknown }) => {
+        assert.deepEqual([error.code, error.message, error.details], [code, message, details])
+        return true
+      })
+    await check(
+      inventory.adjustStock(principal, from.id, { lines: [{ productId: a!.id, quantity: 1 }, { productId: b!.id, quantity: 0 }] }),
+      'INVENTORY_ZERO_QUANTITY',
+      'lines[1].quantity must not be zero.',
+      { field: '/lines/1/quantity' },
+    )
+    await check(
+      inventory.transferStock(principal, {
+        fromLocationId: from.id,
+        toLocationId: to.id,
+        lines: [{ productId: a!.id, quantity: -1 }],
+      }),
+      'INVENTORY_QUANTITY_NOT_POSITIVE',
+      'lines[0].quantity must be above zero: a transfer moves stock one way.',
+      { field: '/lines/0/quantity' },
+    )
+    await check(
+      inventory.adjustStock(principal, from.id, { lines: [{ productId: b!.id, quantity: 1 }, { sku: 'NO-SUCH-SKU', quantity: 1 }] }),
+      'CATALOG_UNKNOWN_PRODUCT',
+      'No such product: lines[1] (SKU NO-SUCH-SKU).',
+      { lines: [{ field: '/lines/1', sku: 'NO-SUCH-SKU' }] },
+    )
+    await check(
+      inventory.adjustStock(principal, from.id, {
+        lines: [
+          { productId: a!.id, quantity: -1 },
+          { productId: b!.id, quantity: 1 },
+          { productId: a!.id, quantity: '-0.5' },
+        ],
+      }),
+      'INVENTORY_INSUFFICIENT_STOCK',
+      `Not enough stock for 1 line(s): lines[0] and lines[2] (${a!.sku}: requested 1.5, available 1).`,
+      {
+        lines: [
+          { locationId: from.id, productId: a!.id, requested: '1.5', available: '1', fields: ['/lines/0', '/lines/2'], sku: a!.sku },
+        ],
+      },
+    )
+  })
+
   test('HTTP: roles, location scope and errors', async () => {
     const app = await buildApp(loadConfig({}, { logLevel: 'silent' }), { db: ctx.db, migrate: false })
     try {

@@ -1,6 +1,7 @@
 import { sql } from 'kysely'
 import type { Executor } from '../../infra/db/database.ts'
 import { refuseShortStock, type StockMovement, stockMovementCtes } from './inventory.fragments.ts'
+import type { StockReason } from './inventory.tables.ts'
 
 export interface MovementOutcome {
   location_id: number
@@ -86,13 +87,15 @@ export function listStockLevels(
   return query.orderBy('s.product_id').limit(filter.limit).execute()
 }
 
+/** Newest first; `before` an id for the next (older) page. */
 export function listLedger(
   db: Executor,
   locationId: number,
-  filter: { productId?: number | undefined; after?: number | undefined; limit: number },
+  filter: { productId?: number | undefined; reason?: StockReason | undefined; before?: number | undefined; limit: number },
 ) {
   let query = db.selectFrom('stock_ledger').selectAll().where('location_id', '=', locationId)
   if (filter.productId !== undefined) query = query.where('product_id', '=', filter.productId)
-  if (filter.after !== undefined) query = query.where('id', '>', filter.after)
-  return query.orderBy('id').limit(filter.limit).execute()
+  if (filter.reason !== undefined) query = query.where('reason', '=', filter.reason)
+  if (filter.before !== undefined) query = query.where('id', '<', filter.before)
+  return query.orderBy('id', 'desc').limit(filter.limit).execute()
 }

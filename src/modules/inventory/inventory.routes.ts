@@ -21,7 +21,14 @@ const tags = ['inventory']
 export function registerInventoryRoutes(app: HttpServer, inventory: InventoryService): void {
   app.get(
     '/api/locations',
-    { schema: { tags, response: { 200: Type.Object({ items: Type.Array(Location) }), ...errorResponses(401) } } },
+    {
+      schema: {
+        tags,
+        summary: 'List locations',
+        description: 'Every store and warehouse, by id.',
+        response: { 200: Type.Object({ items: Type.Array(Location) }), ...errorResponses(401) },
+      },
+    },
     async (request) => {
       principalOf(request)
       return { items: await inventory.listLocations() }
@@ -30,7 +37,15 @@ export function registerInventoryRoutes(app: HttpServer, inventory: InventorySer
 
   app.post(
     '/api/locations',
-    { schema: { tags, body: CreateLocationBody, response: { 201: Location, ...errorResponses(400, 401, 403, 409) } } },
+    {
+      schema: {
+        tags,
+        summary: 'Create a location',
+        description: 'A store or a warehouse (manager or admin); 409 when the code exists already.',
+        body: CreateLocationBody,
+        response: { 201: Location, ...errorResponses(400, 401, 403, 409) },
+      },
+    },
     async (request, reply) => reply.status(201).send(await inventory.createLocation(principalOf(request), request.body)),
   )
 
@@ -39,6 +54,8 @@ export function registerInventoryRoutes(app: HttpServer, inventory: InventorySer
     {
       schema: {
         tags,
+        summary: 'Update a location',
+        description: 'Rename it, change its kind or whether its stock may go below zero (manager or admin of that location).',
         params: IdParams,
         body: UpdateLocationBody,
         response: { 200: Location, ...errorResponses(400, 401, 403, 404) },
@@ -50,7 +67,14 @@ export function registerInventoryRoutes(app: HttpServer, inventory: InventorySer
   app.get(
     '/api/locations/:id/stock',
     {
-      schema: { tags, params: IdParams, querystring: StockQuery, response: { 200: StockPage, ...errorResponses(401, 404) } },
+      schema: {
+        tags,
+        summary: 'Stock levels of a location',
+        description: 'Quantities in base units, by product id; keyset pagination: pass `nextAfter` as `after`.',
+        params: IdParams,
+        querystring: StockQuery,
+        response: { 200: StockPage, ...errorResponses(400, 401, 404) },
+      },
     },
     async (request) => {
       principalOf(request)
@@ -66,16 +90,20 @@ export function registerInventoryRoutes(app: HttpServer, inventory: InventorySer
   app.get(
     '/api/locations/:id/ledger',
     {
-      schema: { tags, params: IdParams, querystring: LedgerQuery, response: { 200: LedgerPage, ...errorResponses(401, 404) } },
+      schema: {
+        tags,
+        summary: 'Stock ledger of a location',
+        description:
+          'Every stock movement, newest first, optionally of one product or one reason; ' +
+          'keyset pagination: pass `nextBefore` as `before` for older entries.',
+        params: IdParams,
+        querystring: LedgerQuery,
+        response: { 200: LedgerPage, ...errorResponses(400, 401, 404) },
+      },
     },
     async (request) => {
       principalOf(request)
-      const { productId, after, limit } = request.query
-      return inventory.listLedger(request.params.id, {
-        ...(productId !== undefined ? { productId } : {}),
-        ...(after !== undefined ? { after } : {}),
-        ...(limit !== undefined ? { limit } : {}),
-      })
+      return inventory.listLedger(request.params.id, request.query)
     },
   )
 
@@ -84,7 +112,10 @@ export function registerInventoryRoutes(app: HttpServer, inventory: InventorySer
     {
       schema: {
         tags,
-        description: 'Adjust stock of many products at one location in a constant number of statements.',
+        summary: 'Adjust stock',
+        description:
+          'Add (positive quantities) or remove (negative) stock of many products at one location, in a constant number of ' +
+          'statements; refused whole, naming every short line, if a location that forbids it would go below zero.',
         params: IdParams,
         body: AdjustStockBody,
         response: { 200: MovementsResponse, ...errorResponses(400, 401, 403, 404, 409, 422) },
@@ -98,7 +129,10 @@ export function registerInventoryRoutes(app: HttpServer, inventory: InventorySer
     {
       schema: {
         tags,
-        description: 'Move stock between two locations; refused whole if the source would go below zero.',
+        summary: 'Transfer stock',
+        description:
+          'Move stock between two locations (manager or admin of both); refused whole, naming every short line, ' +
+          'if the source would go below zero.',
         body: TransferStockBody,
         response: { 200: MovementsResponse, ...errorResponses(400, 401, 403, 404, 409, 422) },
       },

@@ -1,5 +1,6 @@
 import { Type } from 'typebox'
 import { DecimalInput, DecimalOutput, Id, Page, PageQuery } from '../../infra/http/schemas.ts'
+import { STOCK_REASONS } from './inventory.tables.ts'
 
 export const StockLine = Type.Object(
   {
@@ -85,17 +86,32 @@ export const StockPage = Page(
   }),
 )
 
-export const LedgerQuery = Type.Object({ ...PageQuery, productId: Type.Optional(Id) }, { additionalProperties: false })
+const StockReason = Type.Enum(STOCK_REASONS, { description: 'Why the stock moved' })
 
-export const LedgerPage = Page(
-  Type.Object({
-    id: Type.Integer(),
-    locationId: Type.Integer(),
-    productId: Type.Integer(),
-    delta: DecimalOutput,
-    reason: Type.String(),
-    reference: Type.Union([Type.String(), Type.Null()]),
-    tokenId: Type.Union([Type.Integer(), Type.Null()]),
-    createdAt: Type.String({ format: 'date-time' }),
-  }),
+export const LedgerQuery = Type.Object(
+  {
+    limit: PageQuery.limit,
+    before: Type.Optional(Type.Integer({ minimum: 1, description: 'Return entries older than this id (keyset pagination)' })),
+    productId: Type.Optional(Id),
+    reason: Type.Optional(StockReason),
+  },
+  { additionalProperties: false },
 )
+
+export const LedgerPage = Type.Object({
+  items: Type.Array(
+    Type.Object({
+      id: Type.Integer(),
+      locationId: Type.Integer(),
+      productId: Type.Integer(),
+      delta: DecimalOutput,
+      reason: StockReason,
+      reference: Type.Union([Type.String(), Type.Null()]),
+      tokenId: Type.Union([Type.Integer(), Type.Null()]),
+      createdAt: Type.String({ format: 'date-time' }),
+    }),
+  ),
+  nextBefore: Type.Union([Type.Integer(), Type.Null()], {
+    description: 'Pass as `before` to get the next (older) page; null on the last page',
+  }),
+})

@@ -2,19 +2,20 @@ import type { Db, Executor } from '../../infra/db/database.ts'
 import { Big, decimalString, parseDecimal } from '../../infra/decimal.ts'
 import { conflict, invalid, notFound } from '../../infra/errors.ts'
 import { type Principal, requireLocation, requireRole } from '../access/index.ts'
-import { type LineRef, resolveLines } from '../catalog/index.ts'
+import { fieldOf, type LineRef, namesForMessage, resolveLines } from '../catalog/index.ts'
 import { type StockMovement, shortStockOf } from './inventory.fragments.ts'
 import * as repo from './inventory.repository.ts'
 import type { LocationRow, StockReason } from './inventory.tables.ts'
 
 export interface LabelledMovement extends StockMovement {
-  /** request line numbers and SKU, so a refusal can name the lines */
-  lines: number[]
+  /** the request lines it comes from, as paths (`lines[0]`), and the SKU, so a refusal can name them */
+  lines: string[]
   sku: string
 }
 
 export interface ShortLine {
-  lines: number[]
+  /** the request lines asking for it, as JSON Pointers (`/lines/0`) */
+  fields: string[]
   sku: string
   productId: number
   locationId: number
@@ -37,21 +38,24 @@ export async function moveStockOrFail(
   } catch (error) {
     const short = shortStockOf(error)
     if (!short) throw error
+    const named: string[] = []
     const lines = short.map((s): ShortLine => {
       const labelled = movements.filter((m) => m.locationId === s.locationId && m.productId === s.productId)
-      return {
+      const line = {
         ...s,
         requested: decimalString(s.requested),
         available: decimalString(s.available),
-        lines: labelled.flatMap((m) => m.lines),
+        fields: labelled.flatMap((m) => m.lines.map(fieldOf)),
         sku: labelled[0]?.sku ?? String(s.productId),
       }
+      const amounts = `requested ${line.requested}, available ${line.available}`
+      const paths = labelled.flatMap((m) => m.lines)
+      named.push(paths.length > 0 ? `${paths.join(' and ')} (${line.sku}: ${amounts})` : `${line.sku} (${amounts})`)
+      return line
     })
-    throw conflict(
-      'INVENTORY_INSUFFICIENT_STOCK',
-      `Not enough stock for ${lines.length} line(s): ${lines.map((s) => `${s.sku} (requested ${s.requested}, available ${s.available})`).join(', ')}.`,
-      { lines },
-    )
+    throw conflict('INVENTORY_INSUFFICIENT_STOCK', `Not enough stock for ${lines.length} line(s): ${namesForMessage(named)}.`, {
+      lines,
+    })
   }
 }
 
@@ -89,11 +93,19 @@ function toLocation(row: LocationRow) {
 
 export type Location = ReturnType<typeof toLocation>
 
+export interface LedgerFilter {
+  productId?: number | undefined
+  reason?: StockReason | undefined
+  /** entries older than this id */
+  before?: number | undefined
+  limit?: number | undefined
+}
+
 export function createInventoryService(db: Db) {
   async function requireLocations(ids: number[]): Promise<void> {
     const found = await repo.findLocationsByIds(db.primary, ids)
     const missing = ids.filter((id) => !found.some((row) => row.id === id))
-    if (missing.length > 0) throw notFound('INVENTORY_UNKNOWN_LOCATION', `Unknown location: ${missing.join(', ')}`, { missing })
+    if (missing.length > 0) throw notFound('INVENTORY_UNKNOWN_LOCATION', `Unknown location: ${missing.join(', ')}.`, { missing })
   }
 
   async function movementsFor(lines: StockLineInput[], locationId: number, reason: StockReason, sign: 1 | -1) {
@@ -103,7 +115,7 @@ export function createInventoryService(db: Db) {
       productId: line.productId,
       delta: decimalString(sign === 1 ? line.baseQuantity : line.baseQuantity.neg()),
       reason,
-      lines: [line.index],
+      lines: [`lines[${line.index}]`],
       sku: line.sku,
     }))
   }
@@ -138,7 +150,7 @@ export function createInventoryService(db: Db) {
       requireRole(principal, ['admin', 'manager'])
       requireLocation(principal, id)
       const row = await repo.updateLocation(db.primary, id, input)
-      if (!row) throw notFound('INVENTORY_UNKNOWN_LOCATION', `Unknown location: ${id}`)
+      if (!row) throw notFound('INVENTORY_UNKNOWN_LOCATION', `Unknown location: ${id}.`)
       return toLocation(row)
     },
 
@@ -146,8 +158,11 @@ export function createInventoryService(db: Db) {
     async adjustStock(principal: Principal, locationId: number, input: AdjustStockInput) {
       requireRole(principal, ['admin', 'manager'])
       requireLocation(principal, locationId)
-      const zero = input.lines.findIndex((l) => parseDecimal(l.quantity, 'quantity').eq(0))
-      if (zero >= 0) throw invalid('INVENTORY_ZERO_QUANTITY', `Line ${zero} has a quantity of zero.`, { line: zero })
+      const zero = input.lines.findIndex((l, i) => parseDecimal(l.quantity, `lines[${i}].quantity`).eq(0))
+      if (zero >= 0) {
+        const path = `lines[${zero}].quantity`
+        throw invalid('INVENTORY_ZERO_QUANTITY', `${path} must not be zero.`, { field: fieldOf(path) })
+      }
       await requireLocations([locationId])
       const movements = await movementsFor(input.lines, locationId, 'adjustment', 1)
       const outcomes = await moveStockOrFail(db.primary, movements, {
@@ -162,12 +177,13 @@ export function createInventoryService(db: Db) {
       requireLocation(principal, input.fromLocationId)
       requireLocation(principal, input.toLocationId)
       if (input.fromLocationId === input.toLocationId) {
-        throw invalid('INVENTORY_SAME_LOCATION', 'A transfer needs two different locations.')
+        throw invalid('INVENTORY_SAME_LOCATION', 'A transfer needs two different locations.', { field: '/toLocationId' })
       }
-      const notPositive = input.lines.findIndex((l) => parseDecimal(l.quantity, 'quantity').lte(0))
+      const notPositive = input.lines.findIndex((l, i) => parseDecimal(l.quantity, `lines[${i}].quantity`).lte(0))
       if (notPositive >= 0) {
-        throw invalid('INVENTORY_QUANTITY_NOT_POSITIVE', `Line ${notPositive} must move a quantity above zero.`, {
-          line: notPositive,
+        const path = `lines[${notPositive}].quantity`
+        throw invalid('INVENTORY_QUANTITY_NOT_POSITIVE', `${path} must be above zero: a transfer moves stock one way.`, {
+          field: fieldOf(path),
         })
       }
       await requireLocations([input.fromLocationId, input.toLocationId])
@@ -202,12 +218,15 @@ export function createInventoryService(db: Db) {
       }
     },
 
-    async listLedger(locationId: number, filter: { productId?: number; after?: number; limit?: number }) {
+    /** Newest first, `limit` entries older than `before`; nextBefore is null on the last page. */
+    async listLedger(locationId: number, filter: LedgerFilter) {
       await requireLocations([locationId])
       const limit = filter.limit ?? 50
-      const rows = await repo.listLedger(db.primary, locationId, { ...filter, limit })
+      // one row more than asked tells whether an older page exists
+      const rows = await repo.listLedger(db.primary, locationId, { ...filter, limit: limit + 1 })
+      const page = rows.slice(0, limit)
       return {
-        items: rows.map((r) => ({
+        items: page.map((r) => ({
           id: r.id,
           locationId: r.location_id,
           productId: r.product_id,
@@ -217,7 +236,7 @@ export function createInventoryService(db: Db) {
           tokenId: r.token_id,
           createdAt: r.created_at.toISOString(),
         })),
-        nextAfter: rows.length === limit ? (rows[rows.length - 1]?.id ?? null) : null,
+        nextBefore: rows.length > limit ? (page[page.length - 1]?.id ?? null) : null,
       }
     },
   }

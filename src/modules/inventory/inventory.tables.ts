@@ -1,6 +1,7 @@
 import type { ColumnType, Generated, Selectable } from 'kysely'
 
-export type StockReason = 'adjustment' | 'count' | 'transfer_out' | 'transfer_in' | 'sale' | 'return' | 'cancel' | 'import'
+export const STOCK_REASONS = ['adjustment', 'count', 'transfer_out', 'transfer_in', 'sale', 'return', 'cancel', 'import'] as const
+export type StockReason = (typeof STOCK_REASONS)[number]
 
 export interface LocationTable {
   id: Generated<number>

@@ -34,7 +34,8 @@ describeEachDatabase('reporting', (ctx) => {
     )
     assert.equal(day.hours.length, 23)
     assert.deepEqual(day.hours[0], {
-      hour: '2026-03-28T23:00:00.000Z',
+      hour: '2026-03-29T00:00:00+01:00',
+      hourUtc: '2026-03-28T23:00:00.000Z',
       invoices: 2,
       returns: 0,
       netAmount: '15.50',
@@ -43,8 +44,15 @@ describeEachDatabase('reporting', (ctx) => {
       discountAmount: '0.00',
     })
     assert.equal(day.hours.reduce((n, h) => n + h.invoices, 0), 3)
+    // the clock jumps from 02:00 to 03:00 and from +01:00 to +02:00
+    assert.deepEqual(
+      day.hours.slice(1, 3).map((h) => h.hour),
+      ['2026-03-29T01:00:00+01:00', '2026-03-29T03:00:00+02:00'],
+    )
+    assert.equal(day.hours.find((h) => h.invoices === 1)?.hour, '2026-03-29T14:00:00+02:00')
     const utc = await reporting.salesByHour(principal, { locationId: location.id, date: '2026-03-29' })
     assert.equal(utc.hours.length, 24)
+    assert.equal(utc.hours[0]!.hour, '2026-03-29T00:00:00+00:00')
     assert.equal(utc.hours.reduce((n, h) => n + h.invoices, 0), 1)
 
     const top = await reporting.topProducts(principal, {
@@ -60,5 +68,47 @@ describeEachDatabase('reporting', (ctx) => {
         [a!.id, '1.5', '11.25'],
       ],
     )
+  })
+
+  test('hourly labels: the 25-hour day names 02:00 twice, a half-hour zone starts its hours at :30', async () => {
+    const location = await createLocation(ctx.db)
+    const { principal } = await createToken(ctx.db, 'manager')
+    // 02:10 summer time in Berlin, the first of the two 02:00 hours of 2026-10-25
+    await applySalesRollups(ctx.db.primary, {
+      locationId: location.id,
+      at: new Date('2026-10-25T00:10:00Z'),
+      invoiceId: 1,
+      invoices: 1,
+      returns: 0,
+      netAmount: '0.9',
+      taxAmount: '0',
+      totalAmount: '0.9',
+      discountAmount: '0',
+      products: [],
+    })
+    const reporting = createReportingService(ctx.db)
+    const autumn = await reporting.salesByHour(principal, { locationId: location.id, date: '2026-10-25', timeZone: 'Europe/Berlin' })
+    assert.equal(autumn.hours.length, 25)
+    assert.deepEqual(
+      autumn.hours.slice(2, 4).map((h) => [h.hour, h.hourUtc, h.invoices, h.totalAmount]),
+      [
+        ['2026-10-25T02:00:00+02:00', '2026-10-25T00:00:00.000Z', 1, '0.90'],
+        ['2026-10-25T02:00:00+01:00', '2026-10-25T01:00:00.000Z', 0, '0.00'],
+      ],
+    )
+    assert.equal(autumn.hours.at(-1)!.hour, '2026-10-25T23:00:00+01:00')
+    const india = await reporting.salesByHour(principal, { locationId: location.id, date: '2026-10-25', timeZone: 'Asia/Kolkata' })
+    assert.equal(india.hours.length, 24)
+    assert.deepEqual(
+      [india.hours[0]!.hour, india.hours[0]!.hourUtc, india.hours.at(-1)!.hour],
+      ['2026-10-25T00:30:00+05:30', '2026-10-24T19:00:00.000Z', '2026-10-25T23:30:00+05:30'],
+    )
+    assert.equal(india.hours.find((h) => h.invoices === 1)?.hour, '2026-10-25T05:30:00+05:30')
+    const newfoundland = await reporting.salesByHour(principal, {
+      locationId: location.id,
+      date: '2026-10-24',
+      timeZone: 'America/St_Johns',
+    })
+    assert.equal(newfoundland.hours.find((h) => h.invoices === 1)?.hour, '2026-10-24T21:30:00-02:30')
   })
 })

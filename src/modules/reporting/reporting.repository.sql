@@ -36,14 +36,15 @@ with sales_rollup_products as (
 ) select 1;
 
 -- readHourlySales
-select h.hour, coalesce(sum(r.invoices), 0)::bigint as invoices, coalesce(sum(r.returns), 0)::bigint as returns,
+select h.hour, to_char(h.hour at time zone $1, 'YYYY-MM-DD"T"HH24:MI:SS') as local_hour,
+  coalesce(sum(r.invoices), 0)::bigint as invoices, coalesce(sum(r.returns), 0)::bigint as returns,
   coalesce(sum(r.net_amount), 0)::numeric(16, 2) as net_amount,
   coalesce(sum(r.tax_amount), 0)::numeric(16, 2) as tax_amount,
   coalesce(sum(r.total_amount), 0)::numeric(16, 2) as total_amount,
   coalesce(sum(r.discount_amount), 0)::numeric(16, 2) as discount_amount
-from generate_series(($1::date)::timestamp at time zone $2, ($3::date + 1)::timestamp at time zone $4 - interval '1 hour',
-  interval '1 hour') as h(hour)
-left join sales_rollup_hour r on r.location_id = $5 and r.bucket = h.hour
+from generate_series(date_trunc('hour', ($2::date)::timestamp at time zone $3, 'UTC'), ($4::date + 1)::timestamp at time zone $5, interval '1 hour') as h(hour)
+left join sales_rollup_hour r on r.location_id = $6 and r.bucket = h.hour
+where h.hour >= ($7::date)::timestamp at time zone $8 and h.hour < ($9::date + 1)::timestamp at time zone $10
 group by h.hour
 order by h.hour;
 

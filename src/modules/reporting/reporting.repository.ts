@@ -8,7 +8,10 @@ export async function applySalesRollups(db: Executor, delta: SalesRollupDelta): 
 }
 
 export interface HourlySalesRow {
+  /** the UTC hour the rollups count in */
   hour: Date
+  /** its start on the local clock, without offset: 2026-11-22T09:00:00 */
+  local_hour: string
   invoices: number
   returns: number
   net_amount: string
@@ -21,20 +24,27 @@ export interface HourlySalesRow {
 const dayStart = (date: string, timeZone: string) => sql`(${date}::date)::timestamp at time zone ${timeZone}`
 const dayAfter = (date: string, timeZone: string) => sql`(${date}::date + 1)::timestamp at time zone ${timeZone}`
 
-/** Every hour of a local day (23 or 25 on DST days), zeros where nothing was sold; reads only the rollups. */
+/**
+ * Every rollup hour starting in a local day (23 or 25 on DST days), zeros where nothing was sold,
+ * with its local start; reads only the rollups. The rollups count in UTC hours, so in a zone whose
+ * offset is not a whole number of hours the local hours start at, say, :30.
+ */
 export async function readHourlySales(
   db: Executor,
   query: { locationId: number; date: string; timeZone: string },
 ): Promise<HourlySalesRow[]> {
+  const start = dayStart(query.date, query.timeZone)
+  const end = dayAfter(query.date, query.timeZone)
   const { rows } = await sql<HourlySalesRow>`
-    select h.hour, coalesce(sum(r.invoices), 0)::bigint as invoices, coalesce(sum(r.returns), 0)::bigint as returns,
+    select h.hour, to_char(h.hour at time zone ${query.timeZone}, 'YYYY-MM-DD"T"HH24:MI:SS') as local_hour,
+      coalesce(sum(r.invoices), 0)::bigint as invoices, coalesce(sum(r.returns), 0)::bigint as returns,
       coalesce(sum(r.net_amount), 0)::numeric(16, 2) as net_amount,
       coalesce(sum(r.tax_amount), 0)::numeric(16, 2) as tax_amount,
       coalesce(sum(r.total_amount), 0)::numeric(16, 2) as total_amount,
       coalesce(sum(r.discount_amount), 0)::numeric(16, 2) as discount_amount
-    from generate_series(${dayStart(query.date, query.timeZone)}, ${dayAfter(query.date, query.timeZone)} - interval '1 hour',
-      interval '1 hour') as h(hour)
+    from generate_series(date_trunc('hour', ${start}, 'UTC'), ${end}, interval '1 hour') as h(hour)
     left join sales_rollup_hour r on r.location_id = ${query.locationId} and r.bucket = h.hour
+    where h.hour >= ${start} and h.hour < ${end}
     group by h.hour
     order by h.hour`.execute(db)
   return rows

@@ -12,7 +12,11 @@ export function registerReportingRoutes(app: HttpServer, reporting: ReportingSer
     {
       schema: {
         tags,
-        description: 'Sales of one location by hour for a local day, read from the rollups.',
+        summary: 'Sales by hour of a day',
+        description:
+          'Sales of one location by hour for a day in `timeZone` (default UTC), read from the rollups: every hour of that ' +
+          'day (23 or 25 on daylight-saving days), labelled with its local time and offset, zeros where nothing was sold. ' +
+          'The rollups count in UTC hours, so in a zone offset by a fraction of an hour the hours start at, say, :30.',
         querystring: HourlySalesQuery,
         response: { 200: HourlySales, ...errorResponses(400, 401, 403, 422) },
       },
@@ -25,7 +29,10 @@ export function registerReportingRoutes(app: HttpServer, reporting: ReportingSer
     {
       schema: {
         tags,
-        description: 'Best-selling products of one location over local days, read from the rollups.',
+        summary: 'Best-selling products',
+        description:
+          'Best-selling products of one location from `from` to `to` (days in `timeZone`, default UTC), by total or ' +
+          'quantity, read from the rollups.',
         querystring: TopProductsQuery,
         response: { 200: TopProducts, ...errorResponses(400, 401, 403, 422) },
       },

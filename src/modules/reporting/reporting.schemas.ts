@@ -1,5 +1,6 @@
 import { Type } from 'typebox'
 import { DecimalOutput, Id } from '../../infra/http/schemas.ts'
+import { MoneyOutput as Money } from '../catalog/index.ts'
 
 const DateString = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'A local date, e.g. 2026-01-31' })
 const TimeZone = Type.Optional(
@@ -17,13 +18,18 @@ export const HourlySales = Type.Object({
   timeZone: Type.String(),
   hours: Type.Array(
     Type.Object({
-      hour: Type.String({ format: 'date-time', description: 'Start of the hour' }),
+      hour: Type.String({
+        format: 'date-time',
+        description: "Start of the hour on the location's clock, with the offset of that moment",
+        examples: ['2026-11-22T09:00:00+01:00'],
+      }),
+      hourUtc: Type.String({ format: 'date-time', description: 'The same instant in UTC' }),
       invoices: Type.Integer({ description: 'Invoices submitted, minus those cancelled' }),
       returns: Type.Integer(),
-      netAmount: DecimalOutput,
-      taxAmount: DecimalOutput,
-      totalAmount: DecimalOutput,
-      discountAmount: DecimalOutput,
+      netAmount: Money,
+      taxAmount: Money,
+      totalAmount: Money,
+      discountAmount: Money,
     }),
   ),
 })
@@ -52,9 +58,9 @@ export const TopProducts = Type.Object({
       sku: Type.String(),
       name: Type.String(),
       quantity: DecimalOutput,
-      netAmount: DecimalOutput,
-      taxAmount: DecimalOutput,
-      totalAmount: DecimalOutput,
+      netAmount: Money,
+      taxAmount: Money,
+      totalAmount: Money,
     }),
   ),
 })

@@ -6,9 +6,9 @@ import * as repo from './reporting.repository.ts'
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/
 
-function checkDate(value: string, field: string): string {
+function checkDate(value: string, path: string): string {
   if (!DATE.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`))) {
-    throw invalid('REPORTING_INVALID_DATE', `${field} must be a date like 2026-01-31.`, { field })
+    throw invalid('REPORTING_INVALID_DATE', `${path} must be a date like 2026-01-31.`, { field: `/${path}` })
   }
   return value
 }
@@ -17,9 +17,23 @@ function checkTimeZone(timeZone: string): string {
   try {
     new Intl.DateTimeFormat('en', { timeZone })
   } catch {
-    throw invalid('REPORTING_INVALID_TIME_ZONE', `Unknown time zone "${timeZone}"; use an IANA name such as Europe/Paris.`)
+    throw invalid('REPORTING_INVALID_TIME_ZONE', `Unknown time zone "${timeZone}"; use an IANA name such as Europe/Paris.`, {
+      field: '/timeZone',
+    })
   }
   return timeZone
+}
+
+const twoDigits = (n: number) => String(n).padStart(2, '0')
+
+/**
+ * ISO 8601 with the offset the zone had then: the local clock time the database gave for `instant`
+ * ("2026-11-22T09:00:00") and the difference between the two, so the label and the bucket agree.
+ */
+function localTimeOf(instant: Date, localClock: string): string {
+  const minutes = Math.round((Date.parse(`${localClock}Z`) - instant.getTime()) / 60_000)
+  const offset = Math.abs(minutes)
+  return `${localClock}${minutes < 0 ? '-' : '+'}${twoDigits(Math.floor(offset / 60))}:${twoDigits(offset % 60)}`
 }
 
 /** Sales reports read only the rollups (never the invoices), from the reader: replica lag is acceptable. */
@@ -38,7 +52,8 @@ export function createReportingService(db: Db) {
         date: query.date,
         timeZone,
         hours: rows.map((r) => ({
-          hour: r.hour.toISOString(),
+          hour: localTimeOf(r.hour, r.local_hour),
+          hourUtc: r.hour.toISOString(),
           invoices: Number(r.invoices),
           returns: Number(r.returns),
           netAmount: money(r.net_amount),
@@ -64,7 +79,7 @@ export function createReportingService(db: Db) {
       const timeZone = checkTimeZone(query.timeZone ?? 'UTC')
       const fromDate = checkDate(query.from, 'from')
       const toDate = checkDate(query.to ?? query.from, 'to')
-      if (toDate < fromDate) throw invalid('REPORTING_INVALID_RANGE', '`to` must not be before `from`.')
+      if (toDate < fromDate) throw invalid('REPORTING_INVALID_RANGE', 'to must not be before from.', { field: '/to' })
       const by = query.by ?? 'total'
       const rows = await repo.readTopProducts(db.reader, {
         locationId: query.locationId,

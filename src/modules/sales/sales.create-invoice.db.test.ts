@@ -109,7 +109,7 @@ describeEachDatabase('sales: create invoice and checkout', (ctx) => {
       // the stock the refusal was judged on (the latest row version, not the statement's snapshot)
       const details = error.details as { lines: Record<string, unknown>[] }
       assert.deepEqual(details.lines, [
-        { lineIds: [], positions: [0], productId: product.id, sku: product.sku, requested: '1', available: '0' },
+        { fields: ['/lines/0'], lineIds: [], productId: product.id, sku: product.sku, requested: '1', available: '0' },
       ])
     }
     assert.equal(await stockOf(ctx.db, location.id, product.id), '0.000000')
@@ -151,8 +151,9 @@ describeEachDatabase('sales: create invoice and checkout', (ctx) => {
     const error = await rejects(checkout(3), 'SALES_INSUFFICIENT_STOCK')
     assert.equal(error.kind, 'conflict')
     assert.deepEqual(error.details, {
-      lines: [{ lineIds: [], positions: [1], productId: scarce.id, sku: scarce.sku, requested: '3', available: '1' }],
+      lines: [{ fields: ['/lines/1'], lineIds: [], productId: scarce.id, sku: scarce.sku, requested: '3', available: '1' }],
     })
+    assert.equal(error.message, `Not enough stock for 1 line(s): lines[1] (${scarce.sku}: requested 3, available 1).`)
     assert.equal(await stockOf(ctx.db, location.id, plenty.id), '5.000000')
     assert.equal(await stockOf(ctx.db, location.id, scarce.id), '1.000000')
     assert.equal(await ledgerSum(ctx.db, location.id, plenty.id), '5.000000')

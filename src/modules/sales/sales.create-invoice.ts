@@ -17,7 +17,7 @@ import { storedLine, toInvoice } from './sales.mapping.ts'
 import * as repo from './sales.repository.ts'
 import { invoiceEffect, notPaid, refusingShortLines, type SalesContext } from './sales.rules.ts'
 import type { CreateInvoiceInput, Invoice } from './sales.schemas.ts'
-import type { PaymentMethod } from './sales.tables.ts'
+import type { NewInvoiceLine, PaymentMethod } from './sales.tables.ts'
 
 interface Sale {
   principal: Principal
@@ -38,11 +38,13 @@ export async function createInvoice(
   const sale: Sale = {
     principal,
     input,
-    invoiceDiscount: discountOf(input, 'invoice') ?? NO_DISCOUNT,
+    invoiceDiscount: discountOf(input, '') ?? NO_DISCOUNT,
     tenders: tendersOf(input.payments),
     submit: input.submit ?? false,
   }
-  if (sale.submit && (input.lines ?? []).length === 0) throw invalid('SALES_INVOICE_EMPTY', 'An invoice needs at least one line.')
+  if (sale.submit && (input.lines ?? []).length === 0) {
+    throw invalid('SALES_INVOICE_EMPTY', 'An invoice needs at least one line.', { field: '/lines' })
+  }
   const write = { scope: idempotencyScopeOf(principal), operation: 'create invoice', request: input, options }
   return ctx.writes.inTransactionIfKeyed(write, (executor) => writeSale(ctx, executor, sale))
 }
@@ -108,6 +110,8 @@ async function insertSale(executor: Executor, sale: Sale, resolved: SellableLine
     catalog: resolved.map((r) => ({ position: r.index, price: r.price })),
     effect: submit ? invoiceEffect('sale', input.locationId, principal, totals) : null,
   }
-  const inserted = await refusingShortLines(rows, () => repo.insertInvoice(executor, invoice))
+  // a created invoice's line positions are the request's line indexes
+  const requestLine = (line: NewInvoiceLine) => ({ path: `lines[${line.position}]` })
+  const inserted = await refusingShortLines(rows, requestLine, () => repo.insertInvoice(executor, invoice))
   return { inserted, invoice: { ...invoice, lines: rows, returned_total: '0', cancelled_at: null } }
 }

@@ -64,4 +64,50 @@ describeEachDatabase('sales: edit a draft', (ctx) => {
     await sales().submitInvoice(principal, invoice.id, { payments: [{ method: 'cash', amount: '5' }] })
     await rejects(sales().editInvoice(principal, invoice.id, { note: 'too late' }), 'SALES_INVOICE_NOT_DRAFT')
   })
+
+  test('errors name request lines by their path (add[0]) and stored lines by their id (invoice line 17)', async () => {
+    const { location, products, principal } = await shop(ctx.db, 2)
+    const invoice = await draft(principal, location.id, [products[0]!.id], '2')
+    const [first] = invoice.lines
+    const refused = async (input: Parameters<ReturnType<typeof sales>['editInvoice']>[2], code: string) => {
+      const error = await rejects(sales().editInvoice(principal, invoice.id, input), code)
+      return [error.message, error.details]
+    }
+    assert.deepEqual(await refused({ change: [{ lineId: first!.id, discountAmount: '5.01' }] }, 'SALES_DISCOUNT_EXCEEDS_LINE'), [
+      `change[0] (invoice line ${first!.id}): the discount 5.01 is larger than the line amount 5.00.`,
+      { field: '/change/0', lineId: first!.id },
+    ])
+    assert.deepEqual(
+      await refused({ add: [{ productId: products[1]!.id, quantity: 1, discountAmount: '3' }] }, 'SALES_DISCOUNT_EXCEEDS_LINE'),
+      ['add[0]: the discount 3.00 is larger than the line amount 2.50.', { field: '/add/0' }],
+    )
+    assert.deepEqual(await refused({ remove: [first!.id, 999_999] }, 'SALES_LINE_NOT_FOUND'), [
+      `Invoice ${invoice.id} has no such line: remove[1] (invoice line 999999).`,
+      { lines: [{ field: '/remove/1', lineId: 999_999 }] },
+    ])
+    assert.deepEqual(
+      await refused({ change: [{ lineId: first!.id, quantity: 1 }, { lineId: first!.id, quantity: 2 }] }, 'SALES_LINE_TWICE'),
+      [`change[1]: invoice line ${first!.id} is changed or removed twice.`, { field: '/change/1', lineId: first!.id }],
+    )
+    assert.deepEqual(await refused({ add: [{ sku: 'NOPE', quantity: 1 }] }, 'CATALOG_UNKNOWN_PRODUCT'), [
+      'No such product: add[0] (SKU NOPE).',
+      { lines: [{ field: '/add/0', sku: 'NOPE' }] },
+    ])
+    assert.deepEqual(await refused({ add: [{ productId: products[1]!.id, quantity: 0 }] }, 'SALES_QUANTITY_NOT_POSITIVE'), [
+      'add[0].quantity must be above zero.',
+      { field: '/add/0/quantity' },
+    ])
+    assert.deepEqual(await refused({ discountPercent: 150 }, 'SALES_INVALID_PERCENT'), [
+      'discountPercent must be from 0 to 100.',
+      { field: '/discountPercent' },
+    ])
+    const overpaid = await rejects(
+      sales().payInvoice(principal, invoice.id, { payments: [{ method: 'cash', amount: '1' }, { method: 'card', amount: '9.9' }] }),
+      'SALES_OVERPAYMENT',
+    )
+    assert.deepEqual(
+      [overpaid.message, overpaid.details],
+      ['payments[1] (card) is 9.90, more than the 4.50 due.', { field: '/payments/1', due: '4.50' }],
+    )
+  })
 })

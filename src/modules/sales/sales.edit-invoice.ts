@@ -8,7 +8,15 @@ import { Big, money, parseDecimal } from '../../infra/decimal.ts'
 import { conflict, invalid, notFound } from '../../infra/errors.ts'
 import type { Replayable, WriteOptions } from '../../infra/idempotency/idempotency.ts'
 import { idempotencyScopeOf, type Principal } from '../access/index.ts'
-import { type Discount, resolveLines, sellableLinesOf } from '../catalog/index.ts'
+import {
+  type Discount,
+  fieldOf,
+  namesForMessage,
+  nameOfLine,
+  resolveLines,
+  sellableLinesOf,
+  withFields,
+} from '../catalog/index.ts'
 import {
   discountOf,
   mayOverridePrice,
@@ -44,15 +52,11 @@ export async function editInvoice(
   const changes = validateChanges(input.change ?? [], remove)
   const write = { scope: idempotencyScopeOf(principal), operation: `edit invoice ${id}`, request: input, options }
   return ctx.writes.inTransaction(write, async (trx) => {
-    const resolved = sellableLinesOf(add.length > 0 ? await resolveLines(trx, add) : [])
+    const resolved = sellableLinesOf(add.length > 0 ? await resolveLines(trx, add, 'add') : [])
     ctx.sellableLines.remember(add, resolved)
     const record = await lockForWrite(trx, principal, id)
     requireDraft(record)
-    const stored = new Set(record.lines.map((l) => l.id))
-    const unknown = [...changes.keys(), ...remove].filter((lineId) => !stored.has(lineId))
-    if (unknown.length > 0) {
-      throw notFound('SALES_LINE_NOT_FOUND', `Invoice ${id} has no line ${unknown.join(', ')}.`, { lineIds: unknown })
-    }
+    requireLines(record, input)
     const kept = record.lines.filter((l) => !remove.has(l.id)).map((l) => changedLine(principal, l, changes.get(l.id)))
     const nextPosition = record.lines.reduce((max, l) => Math.max(max, l.position + 1), 0)
     const added = newWorkingLines(principal, add, resolved, nextPosition, 'add')
@@ -60,12 +64,32 @@ export async function editInvoice(
   })
 }
 
+/** Every line the edit changes or removes is on the invoice; the error names each that is not. */
+function requireLines(record: repo.InvoiceRecord, input: EditInvoiceInput): void {
+  const stored = new Set(record.lines.map((l) => l.id))
+  const unknown = [
+    ...(input.change ?? []).map((c, i) => ({ path: `change[${i}]`, lineId: c.lineId })),
+    ...(input.remove ?? []).map((lineId, i) => ({ path: `remove[${i}]`, lineId })),
+  ].filter((l) => !stored.has(l.lineId))
+  if (unknown.length > 0) {
+    throw notFound(
+      'SALES_LINE_NOT_FOUND',
+      `Invoice ${record.id} has no such line: ${namesForMessage(unknown.map(nameOfLine))}.`,
+      { lines: withFields(unknown) },
+    )
+  }
+}
+
 /** The requested line changes by line id; a line changed twice, or changed and removed, is refused. */
 function validateChanges(change: readonly LineChange[], remove: ReadonlySet<number>): Map<number, { c: LineChange; i: number }> {
   const changes = new Map<number, { c: LineChange; i: number }>()
   change.forEach((c, i) => {
     if (changes.has(c.lineId) || remove.has(c.lineId)) {
-      throw invalid('SALES_LINE_TWICE', `change[${i}]: line ${c.lineId} is changed or removed twice.`, { lineId: c.lineId })
+      const path = `change[${i}]`
+      throw invalid('SALES_LINE_TWICE', `${path}: invoice line ${c.lineId} is changed or removed twice.`, {
+        field: fieldOf(path),
+        lineId: c.lineId,
+      })
     }
     changes.set(c.lineId, { c, i })
     if (c.quantity !== undefined) positiveQuantity(c.quantity, `change[${i}].quantity`)
@@ -79,10 +103,12 @@ function changedLine(principal: Principal, stored: repo.InvoiceLineRecord, edit:
   const line = workingLineOf(stored)
   if (!edit) return line
   const { c, i } = edit
+  line.origin = { path: `change[${i}]`, lineId: stored.id }
   if (c.quantity !== undefined) line.quantity = parseDecimal(c.quantity, `change[${i}].quantity`)
   if (c.unitPrice !== undefined) {
-    const unitPrice = parseDecimal(c.unitPrice, `change[${i}].unitPrice`)
-    if (unitPrice.lt(0)) throw invalid('SALES_INVALID_AMOUNT', `change[${i}].unitPrice must not be negative.`)
+    const path = `change[${i}].unitPrice`
+    const unitPrice = parseDecimal(c.unitPrice, path)
+    if (unitPrice.lt(0)) throw invalid('SALES_INVALID_AMOUNT', `${path} must not be negative.`, { field: fieldOf(path) })
     if (!unitPrice.eq(line.unitPrice)) {
       if (!mayOverridePrice(principal)) throw refuseOverride(`change[${i}].unitPrice`)
       line.unitPrice = unitPrice
@@ -94,7 +120,7 @@ function changedLine(principal: Principal, stored: repo.InvoiceLineRecord, edit:
 }
 
 function invoiceDiscountOf(record: repo.InvoiceRecord, input: EditInvoiceInput): Discount {
-  if (input.discountPercent !== undefined || input.discountAmount !== undefined) return discountOf(input, 'invoice') ?? NO_DISCOUNT
+  if (input.discountPercent !== undefined || input.discountAmount !== undefined) return discountOf(input, '') ?? NO_DISCOUNT
   return record.discount_percent !== null
     ? { percent: new Big(record.discount_percent), amount: ZERO }
     : { percent: null, amount: new Big(record.discount_amount) }

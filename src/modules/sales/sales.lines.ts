@@ -2,7 +2,18 @@
 import { Big, decimalString, parseDecimal } from '../../infra/decimal.ts'
 import { type AppError, forbidden, invalid } from '../../infra/errors.ts'
 import type { Principal } from '../access/index.ts'
-import { type Discount, type PricedInvoice, priceInvoice, roundMoney, type SellableLine, type TenderInput } from '../catalog/index.ts'
+import {
+  type Discount,
+  fieldOf,
+  type LineOrigin,
+  namesForMessage,
+  type PricedInvoice,
+  priceInvoice,
+  roundMoney,
+  type SellableLine,
+  type TenderInput,
+  withFields,
+} from '../catalog/index.ts'
 import type { InvoiceLineRecord, InvoiceTotals } from './sales.repository.ts'
 import type { LineInput, PaymentInput } from './sales.schemas.ts'
 import type { NewInvoiceLine, PaymentMethod } from './sales.tables.ts'
@@ -16,18 +27,21 @@ const baseUnits = (value: Big) => value.round(6, Big.roundHalfUp)
 function centsAmount(value: DecimalValue, field: string): Big {
   const amount = parseDecimal(value, field)
   if (amount.lt(0) || !amount.eq(roundMoney(amount))) {
-    throw invalid('SALES_INVALID_AMOUNT', `${field} must be a non-negative number of whole cents.`, { field })
+    throw invalid('SALES_INVALID_AMOUNT', `${field} must be a non-negative number of whole cents.`, { field: fieldOf(field) })
   }
   return amount
 }
 
 function percent(value: DecimalValue, field: string): Big {
   const p = parseDecimal(value, field)
-  if (p.lt(0) || p.gt(100)) throw invalid('SALES_INVALID_PERCENT', `${field} must be from 0 to 100.`, { field })
+  if (p.lt(0) || p.gt(100)) throw invalid('SALES_INVALID_PERCENT', `${field} must be from 0 to 100.`, { field: fieldOf(field) })
   return p
 }
 
-/** The discount a line or an invoice asks for, if any; both a percent and an amount is an error. */
+/**
+ * The discount a line or an invoice asks for, if any; both a percent and an amount is an error.
+ * `field` is where the discount's fields are: a line (`lines[0]`), or '' for the invoice's own.
+ */
 export function discountOf(
   input: { discountPercent?: DecimalValue | null | undefined; discountAmount?: DecimalValue | null | undefined },
   field: string,
@@ -35,16 +49,18 @@ export function discountOf(
   const hasPercent = input.discountPercent !== undefined && input.discountPercent !== null
   const hasAmount = input.discountAmount !== undefined && input.discountAmount !== null
   if (hasPercent && hasAmount) {
-    throw invalid('SALES_DISCOUNT_AMBIGUOUS', `${field}: give discountPercent or discountAmount, not both.`, { field })
+    const message = `${field === '' ? 'The invoice' : field}: give discountPercent or discountAmount, not both.`
+    throw invalid('SALES_DISCOUNT_AMBIGUOUS', message, { field: fieldOf(field) })
   }
-  if (hasPercent) return { percent: percent(input.discountPercent!, `${field}.discountPercent`), amount: ZERO }
-  if (hasAmount) return { percent: null, amount: centsAmount(input.discountAmount!, `${field}.discountAmount`) }
+  const at = (name: string) => (field === '' ? name : `${field}.${name}`)
+  if (hasPercent) return { percent: percent(input.discountPercent!, at('discountPercent')), amount: ZERO }
+  if (hasAmount) return { percent: null, amount: centsAmount(input.discountAmount!, at('discountAmount')) }
   return undefined
 }
 
 export function positiveQuantity(value: DecimalValue, field: string): Big {
   const quantity = parseDecimal(value, field)
-  if (quantity.lte(0)) throw invalid('SALES_QUANTITY_NOT_POSITIVE', `${field} must be above zero.`, { field })
+  if (quantity.lte(0)) throw invalid('SALES_QUANTITY_NOT_POSITIVE', `${field} must be above zero.`, { field: fieldOf(field) })
   return quantity
 }
 
@@ -78,6 +94,8 @@ export interface WorkingLine {
   priceOverridden: boolean
   taxRate: Big
   discount: Discount
+  /** how errors name it: its request line, its stored invoice line, or both */
+  origin: LineOrigin
 }
 
 export function mayOverridePrice(principal: Principal): boolean {
@@ -85,7 +103,7 @@ export function mayOverridePrice(principal: Principal): boolean {
 }
 
 export function refuseOverride(field: string): AppError {
-  return forbidden('SALES_PRICE_OVERRIDE_FORBIDDEN', `${field}: only a manager or an admin may change a price.`, { field })
+  return forbidden('SALES_PRICE_OVERRIDE_FORBIDDEN', `${field}: only a manager or an admin may change a price.`, { field: fieldOf(field) })
 }
 
 /** Request lines (quantities validated already) → working lines, with catalog prices unless an allowed role overrides them. */
@@ -98,9 +116,12 @@ export function newWorkingLines(
 ): WorkingLine[] {
   const inactive = resolved.filter((r) => !r.active)
   if (inactive.length > 0) {
-    throw invalid('SALES_PRODUCT_INACTIVE', `${inactive.length} line(s) name a product that is no longer sold.`, {
-      lines: inactive.map((r) => ({ line: r.index, sku: r.sku })),
-    })
+    const lines = inactive.map((r) => ({ path: `${field}[${r.index}]`, sku: r.sku }))
+    throw invalid(
+      'SALES_PRODUCT_INACTIVE',
+      `No longer sold: ${namesForMessage(lines.map((l) => `${l.path} (${l.sku})`))}.`,
+      { lines: withFields(lines) },
+    )
   }
   return resolved.map((r) => {
     const input = inputs[r.index]!
@@ -109,7 +130,9 @@ export function newWorkingLines(
     let unitPrice = catalogPrice
     if (input.unitPrice !== undefined) {
       unitPrice = parseDecimal(input.unitPrice, `${name}.unitPrice`)
-      if (unitPrice.lt(0)) throw invalid('SALES_INVALID_AMOUNT', `${name}.unitPrice must not be negative.`)
+      if (unitPrice.lt(0)) {
+        throw invalid('SALES_INVALID_AMOUNT', `${name}.unitPrice must not be negative.`, { field: fieldOf(`${name}.unitPrice`) })
+      }
       if (!unitPrice.eq(catalogPrice) && !mayOverridePrice(principal)) throw refuseOverride(`${name}.unitPrice`)
     }
     return {
@@ -125,6 +148,7 @@ export function newWorkingLines(
       priceOverridden: !unitPrice.eq(catalogPrice),
       taxRate: r.taxRateValue,
       discount: discountOf(input, name) ?? NO_DISCOUNT,
+      origin: { path: name },
     }
   })
 }
@@ -147,6 +171,7 @@ export function workingLineOf(l: InvoiceLineRecord): WorkingLine {
       l.discount_percent !== null
         ? { percent: new Big(l.discount_percent), amount: ZERO }
         : { percent: null, amount: new Big(l.discount_amount) },
+    origin: { lineId: l.id },
   }
 }
 

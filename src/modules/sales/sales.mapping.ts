@@ -1,7 +1,7 @@
 /** Stored rows → API shapes. One mapping for rows read back and for state computed in this process, so both look the same. */
 import { Big, decimalString, money } from '../../infra/decimal.ts'
-import type { InvoiceLineRecord, InvoiceRecord, PaymentRecord } from './sales.repository.ts'
-import type { Invoice, InvoiceLine, InvoiceReceipt, Payment } from './sales.schemas.ts'
+import type { InvoiceLineRecord, InvoiceRecord, PaymentRecord, ReturnRecord } from './sales.repository.ts'
+import type { Invoice, InvoiceLine, InvoiceReceipt, Payment, SalesReturn } from './sales.schemas.ts'
 import type { NewInvoiceLine } from './sales.tables.ts'
 
 const ZERO = new Big(0)
@@ -11,6 +11,12 @@ const CANONICAL_DECIMAL = /^-?(0|[1-9]\d*)(\.\d*[1-9])?$/
 export const moneyText = (value: string) => (CANONICAL_MONEY.test(value) ? value : money(value))
 export const decimalText = (value: string) =>
   CANONICAL_DECIMAL.test(value) && value !== '-0' ? value : decimalString(value)
+/** A unit price: at least two decimals ("0.90", "7.00"), and all it was set with (an override of 7.333 stays 7.333). */
+export const unitPriceText = (value: string) => {
+  const text = decimalText(value)
+  const dot = text.indexOf('.')
+  return dot < 0 ? `${text}.00` : dot === text.length - 2 ? `${text}0` : text
+}
 /** -x of a decimal string, without big.js. */
 export const negated = (value: string) => {
   const text = decimalText(value)
@@ -30,7 +36,7 @@ export function toLine(l: InvoiceLineRecord): InvoiceLine {
     quantity: decimalText(l.quantity),
     factor: decimalText(l.factor),
     baseQuantity: decimalText(l.base_quantity),
-    unitPrice: decimalText(l.unit_price),
+    unitPrice: unitPriceText(l.unit_price),
     priceOverridden: l.price_overridden,
     taxRate: decimalText(l.tax_rate),
     grossAmount: moneyText(l.gross_amount),
@@ -57,6 +63,30 @@ export function toPayment(p: PaymentRecord): Payment {
   }
 }
 
+export function toReturn(r: ReturnRecord): SalesReturn {
+  return {
+    id: r.id,
+    invoiceId: r.invoice_id,
+    locationId: r.location_id,
+    reason: r.reason,
+    refundMethod: r.refund_method,
+    netAmount: moneyText(r.net_amount),
+    taxAmount: moneyText(r.tax_amount),
+    totalAmount: moneyText(r.total_amount),
+    createdAt: iso(r.created_at),
+    lines: r.lines.map((l) => ({
+      lineId: l.invoice_line_id,
+      productId: l.product_id,
+      quantity: decimalText(l.quantity),
+      baseQuantity: decimalText(l.base_quantity),
+      netAmount: moneyText(l.net_amount),
+      taxAmount: moneyText(l.tax_amount),
+      totalAmount: moneyText(l.total_amount),
+    })),
+  }
+}
+
+/** An invoice read without its returns (a draft, or a sale being cancelled, which has none) lists none. */
 export function toInvoice(r: InvoiceRecord): Invoice {
   const due = new Big(r.total).minus(r.paid_total)
   return {
@@ -83,6 +113,7 @@ export function toInvoice(r: InvoiceRecord): Invoice {
     cancelledAt: r.cancelled_at === null ? null : iso(r.cancelled_at),
     lines: r.lines.map(toLine),
     payments: r.payments.map(toPayment),
+    returns: r.returns === undefined ? [] : r.returns.map(toReturn),
   }
 }
 

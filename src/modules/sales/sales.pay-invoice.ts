@@ -16,7 +16,7 @@ export async function payInvoice(
   options: WriteOptions = {},
 ): Promise<Replayable<Invoice>> {
   const tenders = tendersOf(input.payments)
-  if (tenders.length === 0) throw invalid('SALES_NO_PAYMENT', 'Give at least one payment.')
+  if (tenders.length === 0) throw invalid('SALES_NO_PAYMENT', 'Give at least one payment.', { field: '/payments' })
   const write = { scope: idempotencyScopeOf(principal), operation: `pay invoice ${id}`, request: input, options }
   return ctx.writes.inTransaction(write, async (trx, key) => {
     const record = await lockForWrite(trx, principal, id)

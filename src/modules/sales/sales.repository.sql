@@ -13,6 +13,26 @@ coalesce((
   select json_agg(json_build_object('method', p.method, 'amount', p.amount::text, 'tendered', p.tendered::text, 'change', p.change::text, 'reference', p.reference, 'created_at', p.created_at) order by p.id)
   from sales_payment p where p.invoice_id = i.id), '[]') as payments, now() as now from sales_invoice i where i.id = $1 for update of i;
 
+-- lockInvoiceForReturn
+/* prepared */
+  select
+i.id, i.location_id, i.status, i.note, i.discount_percent, i.discount_amount, i.subtotal,
+i.line_discount_total, i.net_total, i.tax_total, i.total, i.paid_total, i.change_due, i.returned_total,
+i.line_count, i.created_by, i.created_at, i.updated_at, i.submitted_at, i.cancelled_at,
+coalesce((
+  select json_agg(json_build_object('id', l.id, 'position', l.position, 'product_id', l.product_id, 'sku', l.sku, 'name', l.name, 'unit', l.unit, 'quantity', l.quantity::text, 'factor', l.factor::text, 'base_quantity', l.base_quantity::text, 'unit_price', l.unit_price::text, 'price_overridden', l.price_overridden, 'tax_rate', l.tax_rate::text, 'gross_amount', l.gross_amount::text, 'discount_percent', l.discount_percent::text, 'discount_amount', l.discount_amount::text, 'invoice_discount_amount', l.invoice_discount_amount::text, 'net_amount', l.net_amount::text, 'tax_amount', l.tax_amount::text, 'total_amount', l.total_amount::text, 'returned_quantity', l.returned_quantity::text, 'returned_net', l.returned_net::text, 'returned_tax', l.returned_tax::text) order by l.position)
+  from sales_invoice_line l where l.invoice_id = i.id), '[]') as lines,
+coalesce((
+  select json_agg(json_build_object('method', p.method, 'amount', p.amount::text, 'tendered', p.tendered::text, 'change', p.change::text, 'reference', p.reference, 'created_at', p.created_at) order by p.id)
+  from sales_payment p where p.invoice_id = i.id), '[]') as payments,
+coalesce((
+  select json_agg((json_build_object('id', r.id, 'invoice_id', r.invoice_id, 'location_id', r.location_id, 'reason', r.reason, 'refund_method', r.refund_method, 'net_amount', r.net_amount::text, 'tax_amount', r.tax_amount::text, 'total_amount', r.total_amount::text, 'created_at', r.created_at)::jsonb
+|| jsonb_build_object('lines', coalesce((
+  select jsonb_agg(json_build_object('invoice_line_id', rl.invoice_line_id, 'product_id', rl.product_id, 'quantity', rl.quantity::text, 'base_quantity', rl.base_quantity::text, 'net_amount', rl.net_amount::text, 'tax_amount', rl.tax_amount::text, 'total_amount', rl.total_amount::text) order by rl.invoice_line_id)
+  from sales_return_line rl where rl.return_id = r.id), '[]'))) order by r.id)
+  from sales_return r where r.invoice_id = i.id), '[]') as returns, now() as now, nextval(pg_get_serial_sequence('sales_return', 'id')) as return_id
+  from sales_invoice i where i.id = $1 for update of i;
+
 -- findInvoice
 select
 i.id, i.location_id, i.status, i.note, i.discount_percent, i.discount_amount, i.subtotal,
@@ -23,7 +43,13 @@ coalesce((
   from sales_invoice_line l where l.invoice_id = i.id), '[]') as lines,
 coalesce((
   select json_agg(json_build_object('method', p.method, 'amount', p.amount::text, 'tendered', p.tendered::text, 'change', p.change::text, 'reference', p.reference, 'created_at', p.created_at) order by p.id)
-  from sales_payment p where p.invoice_id = i.id), '[]') as payments from sales_invoice i where i.id = $1;
+  from sales_payment p where p.invoice_id = i.id), '[]') as payments,
+coalesce((
+  select json_agg((json_build_object('id', r.id, 'invoice_id', r.invoice_id, 'location_id', r.location_id, 'reason', r.reason, 'refund_method', r.refund_method, 'net_amount', r.net_amount::text, 'tax_amount', r.tax_amount::text, 'total_amount', r.total_amount::text, 'created_at', r.created_at)::jsonb
+|| jsonb_build_object('lines', coalesce((
+  select jsonb_agg(json_build_object('invoice_line_id', rl.invoice_line_id, 'product_id', rl.product_id, 'quantity', rl.quantity::text, 'base_quantity', rl.base_quantity::text, 'net_amount', rl.net_amount::text, 'tax_amount', rl.tax_amount::text, 'total_amount', rl.total_amount::text) order by rl.invoice_line_id)
+  from sales_return_line rl where rl.return_id = r.id), '[]'))) order by r.id)
+  from sales_return r where r.invoice_id = i.id), '[]') as returns from sales_invoice i where i.id = $1;
 
 -- listInvoices
 select
@@ -35,9 +61,23 @@ coalesce((
   from sales_invoice_line l where l.invoice_id = i.id), '[]') as lines,
 coalesce((
   select json_agg(json_build_object('method', p.method, 'amount', p.amount::text, 'tendered', p.tendered::text, 'change', p.change::text, 'reference', p.reference, 'created_at', p.created_at) order by p.id)
-  from sales_payment p where p.invoice_id = i.id), '[]') as payments from sales_invoice i
+  from sales_payment p where p.invoice_id = i.id), '[]') as payments,
+coalesce((
+  select json_agg((json_build_object('id', r.id, 'invoice_id', r.invoice_id, 'location_id', r.location_id, 'reason', r.reason, 'refund_method', r.refund_method, 'net_amount', r.net_amount::text, 'tax_amount', r.tax_amount::text, 'total_amount', r.total_amount::text, 'created_at', r.created_at)::jsonb
+|| jsonb_build_object('lines', coalesce((
+  select jsonb_agg(json_build_object('invoice_line_id', rl.invoice_line_id, 'product_id', rl.product_id, 'quantity', rl.quantity::text, 'base_quantity', rl.base_quantity::text, 'net_amount', rl.net_amount::text, 'tax_amount', rl.tax_amount::text, 'total_amount', rl.total_amount::text) order by rl.invoice_line_id)
+  from sales_return_line rl where rl.return_id = r.id), '[]'))) order by r.id)
+  from sales_return r where r.invoice_id = i.id), '[]') as returns from sales_invoice i
   where true and i.location_id = any($1::bigint[]) and i.status = $2 and i.created_at >= $3 and i.created_at < $4 and i.id > $5
   order by i.id limit $6;
+
+-- listReturns
+select (json_build_object('id', r.id, 'invoice_id', r.invoice_id, 'location_id', r.location_id, 'reason', r.reason, 'refund_method', r.refund_method, 'net_amount', r.net_amount::text, 'tax_amount', r.tax_amount::text, 'total_amount', r.total_amount::text, 'created_at', r.created_at)::jsonb
+|| jsonb_build_object('lines', coalesce((
+  select jsonb_agg(json_build_object('invoice_line_id', rl.invoice_line_id, 'product_id', rl.product_id, 'quantity', rl.quantity::text, 'base_quantity', rl.base_quantity::text, 'net_amount', rl.net_amount::text, 'tax_amount', rl.tax_amount::text, 'total_amount', rl.total_amount::text) order by rl.invoice_line_id)
+  from sales_return_line rl where rl.return_id = r.id), '[]'))) as record from sales_return r
+  where true and r.location_id = any($1::bigint[]) and r.created_at >= $2 and r.created_at < $3 and r.id > $4
+  order by r.id limit $5;
 
 -- insertInvoice: checkout (draft + paid + submitted in one statement)
 /* prepared */
@@ -428,14 +468,15 @@ end as stock_ok;
 -- insertReturn
 /* prepared */
   with ret as (
-    -- the return itself, whose id the lines and the ledger rows refer to
-    insert into sales_return (invoice_id, location_id, reason, refund_method, net_amount, tax_amount, total_amount, token_id)
-    values ($1, $2, $3, $4,
-      $5::numeric, $6::numeric, $7::numeric, $8::bigint)
+    -- the return itself, with the id its response already names
+    insert into sales_return (id, invoice_id, location_id, reason, refund_method, net_amount, tax_amount, total_amount, token_id)
+    overriding system value
+    values ($1::bigint, $2, $3, $4, $5,
+      $6::numeric, $7::numeric, $8::numeric, $9::bigint)
     returning id, created_at
   ), input as (
     -- the returned lines, sent as one array per column
-    select * from unnest($9::bigint[], $10::bigint[], $11::numeric[], $12::numeric[], $13::numeric[], $14::numeric[], $15::numeric[]) as t(invoice_line_id, product_id, quantity, base_quantity, net_amount, tax_amount, total_amount)
+    select * from unnest($10::bigint[], $11::bigint[], $12::numeric[], $13::numeric[], $14::numeric[], $15::numeric[], $16::numeric[]) as t(invoice_line_id, product_id, quantity, base_quantity, net_amount, tax_amount, total_amount)
   ), return_lines as (
     -- the return's lines, in invoice line order
     insert into sales_return_line (return_id, invoice_line_id, product_id, quantity, base_quantity, net_amount, tax_amount, total_amount)
@@ -446,19 +487,19 @@ end as stock_ok;
     update sales_invoice_line l
     set returned_quantity = l.returned_quantity + t.quantity, returned_net = l.returned_net + t.net_amount,
       returned_tax = l.returned_tax + t.tax_amount
-    from input t where l.id = t.invoice_line_id and l.invoice_id = $16
+    from input t where l.id = t.invoice_line_id and l.invoice_id = $17
   ), inv as (
     -- the invoice's returned total, for its refunds shown with it
-    update sales_invoice set returned_total = returned_total + $17::numeric, updated_at = now()
-    where id = $18
+    update sales_invoice set returned_total = returned_total + $18::numeric, updated_at = now()
+    where id = $19
   ), idempotent_response as (
     -- what a retry with the same Idempotency-Key gets back, committed with the write itself
-    update idempotency_key set response = jsonb_set($19::jsonb, '{return,id}', to_jsonb((select id from ret))) where id = $20
+    update idempotency_key set response = $20::jsonb where id = $21
   ), stock_input as (
     -- one movement per stock row, summed, so each row is locked and written once
     select t.location_id, t.product_id, sum(t.delta) as delta, min(t.reason) as reason,
       coalesce(bool_or(l.allow_negative_stock), false) as allow_negative
-    from (select $21::bigint, l.product_id, 1 * l.base_quantity, $22::text from (select product_id, base_quantity, net_amount, tax_amount, total_amount from input) as l) as t(location_id, product_id, delta, reason)
+    from (select $22::bigint, l.product_id, 1 * l.base_quantity, $23::text from (select product_id, base_quantity, net_amount, tax_amount, total_amount from input) as l) as t(location_id, product_id, delta, reason)
     left join location l on l.id = t.location_id
 
     group by t.location_id, t.product_id
@@ -478,7 +519,7 @@ end as stock_ok;
   ), stock_ledger_rows as (
     -- the ledger row of every applied movement, so the ledger always sums to the stock
     insert into stock_ledger (location_id, product_id, delta, reason, reference, token_id)
-    select i.location_id, i.product_id, i.delta, i.reason, 'sales_return:' || (select id from ret), $23::bigint
+    select i.location_id, i.product_id, i.delta, i.reason, $24, $25::bigint
     from stock_input i
     join stock_applied a on a.location_id = i.location_id and a.product_id = i.product_id
     order by i.location_id, i.product_id
@@ -495,7 +536,7 @@ end as stock_ok;
     -- per product and hour, in product order, so concurrent sales lock these rows alike
     insert into sales_rollup_product_hour as r (location_id, bucket, product_id, quantity, net_amount, tax_amount,
       total_amount)
-    select $24::bigint, date_trunc('hour', $25::timestamptz, 'UTC'), t.product_id, sum(t.quantity),
+    select $26::bigint, date_trunc('hour', $27::timestamptz, 'UTC'), t.product_id, sum(t.quantity),
       sum(t.net_amount), sum(t.tax_amount), sum(t.total_amount)
     from (select l.product_id, -1 * l.base_quantity, -1 * l.net_amount, -1 * l.tax_amount,
       -1 * l.total_amount from (select product_id, base_quantity, net_amount, tax_amount, total_amount from input) as l) as t(product_id, quantity, net_amount, tax_amount, total_amount)
@@ -511,9 +552,9 @@ end as stock_ok;
     -- per location, hour and shard: the shard spreads concurrent tills over several rows
     insert into sales_rollup_hour as r (location_id, bucket, shard, invoices, returns, net_amount, tax_amount,
       total_amount, discount_amount)
-    select $26::bigint, date_trunc('hour', $27::timestamptz, 'UTC'), $28::bigint, $29::bigint,
-      $30::bigint, $31::numeric, $32::numeric, $33::numeric,
-      $34::numeric
+    select $28::bigint, date_trunc('hour', $29::timestamptz, 'UTC'), $30::bigint, $31::bigint,
+      $32::bigint, $33::numeric, $34::numeric, $35::numeric,
+      $36::numeric
     -- reading the product upserts makes them finish first: the lock order is the same in every statement
     from (select count(*) from sales_rollup_products) as products_first
 

@@ -1,11 +1,19 @@
 import { type RawBuilder, sql, type Transaction } from 'kysely'
-import { assignFrom, columnList, jsonObjectOf, pickColumns, unnestRows } from '../../infra/db/columns.ts'
+import { assignFrom, columnList, pickColumns, unnestRows } from '../../infra/db/columns.ts'
 import type { Database, Executor } from '../../infra/db/database.ts'
-import type { ClaimedKey } from '../../infra/idempotency/idempotency.ts'
 import { type CatalogCheck, changedCatalogLinesCte } from '../catalog/index.ts'
 import { effectCtes, type SalesEffect, stockGuard, storedLinesOf } from './sales.effects.ts'
 import {
-  INVOICE_LINE_RETURNED,
+  type InvoiceLockedForReturn,
+  type InvoiceRecord,
+  type InvoiceTotals,
+  invoiceColumns,
+  invoiceReturns,
+  type LockedInvoiceRecord,
+  type ReturnRecord,
+  returnJson,
+} from './sales.records.ts'
+import {
   INVOICE_LINE_VALUES,
   type InvoiceStatus,
   type NewInvoiceLine,
@@ -14,34 +22,18 @@ import {
   PAYMENT_VALUES,
   type PaymentMethod,
   RETURN_LINE_VALUES,
-  type SalesInvoiceLineRow,
-  type SalesInvoiceRow,
 } from './sales.tables.ts'
 
-/** A line as stored, read back through JSON (decimals as exact strings). */
-export type InvoiceLineRecord = Omit<SalesInvoiceLineRow, 'invoice_id'>
+export type {
+  InvoiceLineRecord,
+  InvoiceLockedForReturn,
+  InvoiceRecord,
+  InvoiceTotals,
+  LockedInvoiceRecord,
+  PaymentRecord,
+  ReturnRecord,
+} from './sales.records.ts'
 
-/** A payment as stored; created_at is a Date when written in this process, a string when read back through JSON. */
-export type PaymentRecord = NewPayment & { created_at: Date | string }
-
-/** An invoice's amounts as priced: the invoice discount as entered, and the line sums. */
-export type InvoiceTotals = Pick<
-  SalesInvoiceRow,
-  'discount_percent' | 'discount_amount' | 'subtotal' | 'line_discount_total' | 'net_total' | 'tax_total' | 'total' | 'line_count'
->
-
-export interface InvoiceRecord extends SalesInvoiceRow {
-  lines: InvoiceLineRecord[]
-  payments: PaymentRecord[]
-}
-
-/** The transaction's clock (now() is fixed for a whole transaction), read with the invoice. */
-export interface LockedInvoiceRecord extends InvoiceRecord {
-  now: Date
-}
-
-const LINE_READ = { id: 'bigint', ...INVOICE_LINE_VALUES, ...INVOICE_LINE_RETURNED } as const
-const PAYMENT_READ = { ...PAYMENT_VALUES, created_at: 'timestamptz' } as const
 const LINE_COLUMNS = columnList(INVOICE_LINE_VALUES)
 /** What an edit may change in a kept line. */
 const EDITABLE_LINE_VALUES = pickColumns(INVOICE_LINE_VALUES, [
@@ -61,17 +53,6 @@ const EDITABLE_LINE_VALUES = pickColumns(INVOICE_LINE_VALUES, [
 /** `, name as (…)` when a CTE is given: how an optional CTE joins a statement's WITH list. */
 const andCte = (cte: RawBuilder<unknown> | null) => (cte ? sql`, ${cte}` : sql``)
 
-const invoiceColumns = sql`
-  i.id, i.location_id, i.status, i.note, i.discount_percent, i.discount_amount, i.subtotal,
-  i.line_discount_total, i.net_total, i.tax_total, i.total, i.paid_total, i.change_due, i.returned_total,
-  i.line_count, i.created_by, i.created_at, i.updated_at, i.submitted_at, i.cancelled_at,
-  coalesce((
-    select json_agg(${jsonObjectOf(LINE_READ, 'l')} order by l.position)
-    from sales_invoice_line l where l.invoice_id = i.id), '[]') as lines,
-  coalesce((
-    select json_agg(${jsonObjectOf(PAYMENT_READ, 'p')} order by p.id)
-    from sales_payment p where p.invoice_id = i.id), '[]') as payments`
-
 /**
  * Locks the invoice row and reads it with its lines and payments, in one statement. Every writer
  * of an invoice, its lines or payments takes this lock first, so they serialize per invoice.
@@ -82,8 +63,22 @@ export async function lockInvoice(trx: Transaction<Database>, id: number): Promi
   return rows[0]
 }
 
+/**
+ * Locks the invoice like `lockInvoice`, reading its returns too, and takes the id of the return
+ * about to be written, so the response (and the one an Idempotency-Key stores) is whole before the
+ * write; a return refused after this leaves a gap in the ids, as a failed insert would.
+ */
+export async function lockInvoiceForReturn(trx: Transaction<Database>, id: number): Promise<InvoiceLockedForReturn | undefined> {
+  const { rows } = await sql<InvoiceLockedForReturn>`/* prepared */
+    select ${invoiceColumns}, ${invoiceReturns}, now() as now, nextval(pg_get_serial_sequence('sales_return', 'id')) as return_id
+    from sales_invoice i where i.id = ${id} for update of i`.execute(trx)
+  return rows[0]
+}
+
+/** The invoice with its lines, payments and returns: one statement. */
 export async function findInvoice(db: Executor, id: number): Promise<InvoiceRecord | undefined> {
-  const { rows } = await sql<InvoiceRecord>`select ${invoiceColumns} from sales_invoice i where i.id = ${id}`.execute(db)
+  const { rows } = await sql<InvoiceRecord>`
+    select ${invoiceColumns}, ${invoiceReturns} from sales_invoice i where i.id = ${id}`.execute(db)
   return rows[0]
 }
 
@@ -98,7 +93,7 @@ export interface InvoiceFilter {
   limit: number
 }
 
-/** A page of invoices with their lines and payments: one statement. */
+/** A page of invoices with their lines, payments and returns: one statement. */
 export async function listInvoices(db: Executor, filter: InvoiceFilter): Promise<InvoiceRecord[]> {
   const conditions: RawBuilder<unknown>[] = [sql`true`]
   if (filter.locationIds) conditions.push(sql`i.location_id = any(${[...filter.locationIds]}::bigint[])`)
@@ -107,10 +102,34 @@ export async function listInvoices(db: Executor, filter: InvoiceFilter): Promise
   if (filter.to) conditions.push(sql`i.created_at < ${filter.to}`)
   if (filter.after !== undefined) conditions.push(sql`i.id > ${filter.after}`)
   const { rows } = await sql<InvoiceRecord>`
-    select ${invoiceColumns} from sales_invoice i
+    select ${invoiceColumns}, ${invoiceReturns} from sales_invoice i
     where ${sql.join(conditions, sql` and `)}
     order by i.id limit ${filter.limit}`.execute(db)
   return rows
+}
+
+export interface ReturnFilter {
+  locationIds?: readonly number[] | undefined
+  /** created_at >= from */
+  from?: Date | undefined
+  /** created_at < to */
+  to?: Date | undefined
+  after?: number | undefined
+  limit: number
+}
+
+/** A page of returns with their lines, oldest first: one statement. */
+export async function listReturns(db: Executor, filter: ReturnFilter): Promise<ReturnRecord[]> {
+  const conditions: RawBuilder<unknown>[] = [sql`true`]
+  if (filter.locationIds) conditions.push(sql`r.location_id = any(${[...filter.locationIds]}::bigint[])`)
+  if (filter.from) conditions.push(sql`r.created_at >= ${filter.from}`)
+  if (filter.to) conditions.push(sql`r.created_at < ${filter.to}`)
+  if (filter.after !== undefined) conditions.push(sql`r.id > ${filter.after}`)
+  const { rows } = await sql<{ record: ReturnRecord }>`
+    select ${returnJson('r')} as record from sales_return r
+    where ${sql.join(conditions, sql` and `)}
+    order by r.id limit ${filter.limit}`.execute(db)
+  return rows.map((r) => r.record)
 }
 
 const paymentRows = (payments: readonly NewPayment[]) => unnestRows(PAYMENT_VALUES, payments, { alias: 'p', ordinality: 'n' })
@@ -300,6 +319,8 @@ export async function markCancelled(
 }
 
 export interface NewReturn {
+  /** taken by lockInvoiceForReturn */
+  id: number
   invoiceId: number
   locationId: number
   reason: string | null
@@ -309,8 +330,7 @@ export interface NewReturn {
   totalAmount: string
   tokenId: number | null
   lines: readonly NewReturnLine[]
-  /** the key to store `response` for; the SQL puts the new return's id into it at `return.id` */
-  idempotency: { key: ClaimedKey; response: unknown } | null
+  storeResponse: RawBuilder<unknown> | null
   /** the stock coming back and the rollups of the hour of the return (`at`) */
   effect: SalesEffect
   at: Date
@@ -321,15 +341,12 @@ export interface NewReturn {
  * invoice, the stock coming back with its ledger rows, and the rollups: one statement.
  */
 export async function insertReturn(trx: Transaction<Database>, values: NewReturn): Promise<{ id: number; created_at: Date }> {
-  const { idempotency } = values
-  const storeResponse = idempotency
-    ? idempotency.key.storeInStatement(idempotency.response, { path: '{return,id}', value: sql`(select id from ret)` })
-    : null
   const { rows } = await sql<{ id: number; created_at: Date }>`/* prepared */
     with ret as (
-      -- the return itself, whose id the lines and the ledger rows refer to
-      insert into sales_return (invoice_id, location_id, reason, refund_method, net_amount, tax_amount, total_amount, token_id)
-      values (${values.invoiceId}, ${values.locationId}, ${values.reason}, ${values.refundMethod},
+      -- the return itself, with the id its response already names
+      insert into sales_return (id, invoice_id, location_id, reason, refund_method, net_amount, tax_amount, total_amount, token_id)
+      overriding system value
+      values (${values.id}::bigint, ${values.invoiceId}, ${values.locationId}, ${values.reason}, ${values.refundMethod},
         ${values.netAmount}::numeric, ${values.taxAmount}::numeric, ${values.totalAmount}::numeric, ${values.tokenId}::bigint)
       returning id, created_at
     ), input as (
@@ -350,9 +367,9 @@ export async function insertReturn(trx: Transaction<Database>, values: NewReturn
       -- the invoice's returned total, for its refunds shown with it
       update sales_invoice set returned_total = returned_total + ${values.totalAmount}::numeric, updated_at = now()
       where id = ${values.invoiceId}
-    )${andCte(storeResponse)}${effectCtes(values.effect, {
+    )${andCte(values.storeResponse)}${effectCtes(values.effect, {
       lines: sql`select product_id, base_quantity, net_amount, tax_amount, total_amount from input`,
-      reference: sql<string>`'sales_return:' || (select id from ret)`,
+      reference: `sales_return:${values.id}`,
       invoiceId: values.invoiceId,
       at: values.at,
     })}

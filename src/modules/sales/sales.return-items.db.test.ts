@@ -34,6 +34,13 @@ describeEachDatabase('sales: returns', (ctx) => {
       'SALES_RETURN_EXCEEDS_SOLD',
     )
     assert.equal(refused.kind, 'invalid')
+    assert.deepEqual(
+      [refused.message, refused.details],
+      [
+        `Cannot return more than was sold: lines[0] (invoice line ${single!.id}): asked 4, returnable 3.`,
+        { lines: [{ field: '/lines/0', lineId: single!.id, requested: '4', returnable: '3' }] },
+      ],
+    )
     const first = await sales().returnItems(principal, invoice.id, { lines: [{ lineId: single!.id, quantity: 1 }] })
     assert.equal(first.body.return.totalAmount, '1.06')
     const second = await sales().returnItems(principal, invoice.id, {

@@ -11,8 +11,10 @@ import {
   InvoicePage,
   InvoiceReceipt,
   ListInvoicesQuery,
+  ListReturnsQuery,
   PayBody,
   ReturnBody,
+  ReturnPage,
   ReturnResponse,
   SubmitBody,
 } from './sales.schemas.ts'
@@ -27,6 +29,7 @@ const invoiceOrReceipt = fullOrMinimal(Invoice, InvoiceReceipt)
 const createInvoice = {
   schema: {
     tags,
+    summary: 'Create an invoice or sell at once',
     description: `Create a draft invoice, or with \`submit: true\` sell at once: invoice, lines, payments, stock, ledger and rollups in ONE SQL statement. 409 names every line short of stock. ${IDEMPOTENT_DESCRIPTION}`,
     headers: saleHeaders,
     body: CreateInvoiceBody,
@@ -37,17 +40,41 @@ const createInvoice = {
 const listInvoices = {
   schema: {
     tags,
-    description: 'Invoices with their lines and payments, oldest first (one SQL statement per page).',
+    summary: 'List invoices',
+    description:
+      'Invoices of the locations the caller may see, with their lines, payments and returns, oldest first, filtered by ' +
+      'location, status and creation time; one SQL statement per page. Pass `nextAfter` as `after` for the next page.',
     querystring: ListInvoicesQuery,
     response: { 200: InvoicePage, ...errorResponses(400, 401, 403, 422) },
   },
 }
 
-const getInvoice = { schema: { tags, params: IdParams, response: { 200: Invoice, ...errorResponses(401, 403, 404) } } }
+const getInvoice = {
+  schema: {
+    tags,
+    summary: 'Get an invoice',
+    description: 'One invoice with its lines, payments and returns, in one SQL statement.',
+    params: IdParams,
+    response: { 200: Invoice, ...errorResponses(400, 401, 403, 404) },
+  },
+}
+
+const listReturns = {
+  schema: {
+    tags,
+    summary: 'List returns',
+    description:
+      'Returns of the locations the caller may see, with their lines, oldest first, filtered by location and time; ' +
+      'one SQL statement per page. Pass `nextAfter` as `after` for the next page.',
+    querystring: ListReturnsQuery,
+    response: { 200: ReturnPage, ...errorResponses(400, 401, 403, 422) },
+  },
+}
 
 const editInvoice = {
   schema: {
     tags,
+    summary: 'Edit a draft invoice',
     description: `Edit a draft: add, change and remove lines, set the invoice discount or note. ${IDEMPOTENT_DESCRIPTION}`,
     params: IdParams,
     headers: IdempotencyHeaders,
@@ -59,6 +86,7 @@ const editInvoice = {
 const payInvoice = {
   schema: {
     tags,
+    summary: 'Pay a draft invoice',
     description: `Pay a draft: cash (change computed), card, or several tenders. ${IDEMPOTENT_DESCRIPTION}`,
     params: IdParams,
     headers: IdempotencyHeaders,
@@ -70,6 +98,7 @@ const payInvoice = {
 const submitInvoice = {
   schema: {
     tags,
+    summary: 'Submit a draft invoice',
     description: `Submit a draft that is paid in full (payments may come with it): stock, ledger and rollups in one transaction of 4 statements. 409 names every line short of stock. ${IDEMPOTENT_DESCRIPTION}`,
     params: IdParams,
     headers: saleHeaders,
@@ -81,6 +110,7 @@ const submitInvoice = {
 const cancelInvoice = {
   schema: {
     tags,
+    summary: 'Cancel an invoice',
     description: `Cancel a draft, or a submitted invoice without returns (manager or admin): stock and rollups restored. ${IDEMPOTENT_DESCRIPTION}`,
     params: IdParams,
     headers: IdempotencyHeaders,
@@ -91,6 +121,7 @@ const cancelInvoice = {
 const returnItems = {
   schema: {
     tags,
+    summary: 'Return items of an invoice',
     description: `Return part of a submitted invoice (never more than was sold): stock, ledger and rollups restored. ${IDEMPOTENT_DESCRIPTION}`,
     params: IdParams,
     headers: IdempotencyHeaders,
@@ -107,6 +138,7 @@ export function registerSalesRoutes(app: HttpServer, sales: SalesService): void 
   })
   app.get('/api/sales/invoices', listInvoices, async (request) => sales.listInvoices(principalOf(request), request.query))
   app.get('/api/sales/invoices/:id', getInvoice, async (request) => sales.getInvoice(principalOf(request), request.params.id))
+  app.get('/api/sales/returns', listReturns, async (request) => sales.listReturns(principalOf(request), request.query))
   app.patch('/api/sales/invoices/:id', editInvoice, async (request, reply) => {
     const { params, body, headers } = request
     return sendWrite(reply, 200, await sales.editInvoice(principalOf(request), params.id, body, writeOptionsOf(headers)))

@@ -5,7 +5,15 @@ import { Big, decimalString, money } from '../../infra/decimal.ts'
 import { type AppError, conflict, notFound } from '../../infra/errors.ts'
 import type { IdempotentWriter } from '../../infra/idempotency/idempotency.ts'
 import { type Principal, requireLocation } from '../access/index.ts'
-import { applyTenders, type SellableLineCache, type TenderInput } from '../catalog/index.ts'
+import {
+  applyTenders,
+  fieldOf,
+  type LineOrigin,
+  namesForMessage,
+  nameOfLine,
+  type SellableLineCache,
+  type TenderInput,
+} from '../catalog/index.ts'
 import { shortStockOf } from '../inventory/index.ts'
 import type { SalesEffect } from './sales.effects.ts'
 import { decimalText, negated } from './sales.mapping.ts'
@@ -70,11 +78,12 @@ export function invoiceEffect(kind: 'sale' | 'cancel', locationId: number, princ
 
 /**
  * Runs a write whose statement moves the stock of `lines`; when the stock falls short the
- * statement wrote nothing, and the error names each short line (ids are absent for lines of an
- * invoice that the refused statement would have created).
+ * statement wrote nothing, and the error names each short line by `originOf` — its request line
+ * (`lines[2]`) for an invoice the refused statement would have created, its id otherwise.
  */
-export async function refusingShortLines<T>(
-  lines: readonly { id?: number | undefined; position: number; product_id: number; sku: string }[],
+export async function refusingShortLines<T, L extends { product_id: number; sku: string }>(
+  lines: readonly L[],
+  originOf: (line: L) => LineOrigin,
   write: () => Promise<T>,
 ): Promise<T> {
   try {
@@ -83,21 +92,24 @@ export async function refusingShortLines<T>(
     const short = shortStockOf(error)
     if (!short) throw error
     const details = short.map((s) => {
-      const named = lines.filter((l) => l.product_id === s.productId)
+      const origins = lines.filter((l) => l.product_id === s.productId).map(originOf)
       return {
-        lineIds: named.flatMap((l) => (l.id === undefined ? [] : [l.id])),
-        positions: named.map((l) => l.position),
+        fields: origins.flatMap((o) => (o.path === undefined ? [] : [fieldOf(o.path)])),
+        lineIds: origins.flatMap((o) => (o.lineId === undefined ? [] : [o.lineId])),
         productId: s.productId,
-        sku: named[0]?.sku ?? String(s.productId),
+        sku: lines.find((l) => l.product_id === s.productId)?.sku ?? String(s.productId),
         requested: decimalText(s.requested),
         available: decimalText(s.available),
+        origins,
       }
     })
-    throw conflict(
-      'SALES_INSUFFICIENT_STOCK',
-      `Not enough stock for ${details.length} line(s): ${details.map((d) => `${d.sku} (requested ${d.requested}, available ${d.available})`).join(', ')}.`,
-      { lines: details },
-    )
+    const named = details.map(({ origins, sku, requested, available }) => {
+      const amounts = `${sku}: requested ${requested}, available ${available}`
+      return origins.length > 0 ? `${origins.map(nameOfLine).join(' and ')} (${amounts})` : amounts
+    })
+    throw conflict('SALES_INSUFFICIENT_STOCK', `Not enough stock for ${details.length} line(s): ${namesForMessage(named)}.`, {
+      lines: details.map(({ origins, ...d }) => d),
+    })
   }
 }
 

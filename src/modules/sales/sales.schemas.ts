@@ -1,5 +1,6 @@
 import { type Static, Type } from 'typebox'
 import { DECIMAL_PATTERN, DecimalInput, DecimalOutput, Id, Page, PageQuery } from '../../infra/http/schemas.ts'
+import { MoneyOutput as Money, UnitPriceOutput } from '../catalog/index.ts'
 import { INVOICE_STATUSES, PAYMENT_METHODS } from './sales.tables.ts'
 
 const decimal = (description: string) => Type.Union([Type.String({ pattern: DECIMAL_PATTERN }), Type.Number()], { description })
@@ -114,28 +115,51 @@ export const InvoiceLine = Type.Object({
   quantity: DecimalOutput,
   factor: DecimalOutput,
   baseQuantity: DecimalOutput,
-  unitPrice: DecimalOutput,
+  unitPrice: UnitPriceOutput,
   priceOverridden: Type.Boolean(),
   taxRate: DecimalOutput,
-  grossAmount: DecimalOutput,
+  grossAmount: Money,
   discountPercent: Type.Union([DecimalOutput, Type.Null()]),
-  discountAmount: DecimalOutput,
-  invoiceDiscountAmount: DecimalOutput,
-  netAmount: DecimalOutput,
-  taxAmount: DecimalOutput,
-  totalAmount: DecimalOutput,
+  discountAmount: Money,
+  invoiceDiscountAmount: Money,
+  netAmount: Money,
+  taxAmount: Money,
+  totalAmount: Money,
   returnedQuantity: DecimalOutput,
-  returnedNet: DecimalOutput,
-  returnedTax: DecimalOutput,
+  returnedNet: Money,
+  returnedTax: Money,
 })
 
 export const Payment = Type.Object({
   method: PaymentMethod,
-  amount: DecimalOutput,
-  tendered: DecimalOutput,
-  change: DecimalOutput,
+  amount: Money,
+  tendered: Money,
+  change: Money,
   reference: Type.Union([Type.String(), Type.Null()]),
   createdAt: Timestamp,
+})
+
+export const SalesReturn = Type.Object({
+  id: Type.Integer(),
+  invoiceId: Type.Integer(),
+  locationId: Type.Integer(),
+  reason: Type.Union([Type.String(), Type.Null()]),
+  refundMethod: PaymentMethod,
+  netAmount: Money,
+  taxAmount: Money,
+  totalAmount: Money,
+  createdAt: Timestamp,
+  lines: Type.Array(
+    Type.Object({
+      lineId: Type.Integer({ description: 'The invoice line returned' }),
+      productId: Type.Integer(),
+      quantity: DecimalOutput,
+      baseQuantity: DecimalOutput,
+      netAmount: Money,
+      taxAmount: Money,
+      totalAmount: Money,
+    }),
+  ),
 })
 
 export const Invoice = Type.Object({
@@ -144,16 +168,16 @@ export const Invoice = Type.Object({
   status: InvoiceStatus,
   note: Type.Union([Type.String(), Type.Null()]),
   discountPercent: Type.Union([DecimalOutput, Type.Null()]),
-  discountAmount: DecimalOutput,
-  subtotal: DecimalOutput,
-  lineDiscountTotal: DecimalOutput,
-  netTotal: DecimalOutput,
-  taxTotal: DecimalOutput,
-  total: DecimalOutput,
-  paidTotal: DecimalOutput,
-  changeDue: DecimalOutput,
-  amountDue: DecimalOutput,
-  returnedTotal: DecimalOutput,
+  discountAmount: Money,
+  subtotal: Money,
+  lineDiscountTotal: Money,
+  netTotal: Money,
+  taxTotal: Money,
+  total: Money,
+  paidTotal: Money,
+  changeDue: Money,
+  amountDue: Money,
+  returnedTotal: Money,
   lineCount: Type.Integer(),
   createdBy: Type.Union([Type.Integer(), Type.Null()]),
   createdAt: Timestamp,
@@ -162,28 +186,7 @@ export const Invoice = Type.Object({
   cancelledAt: NullableTimestamp,
   lines: Type.Array(InvoiceLine),
   payments: Type.Array(Payment),
-})
-
-export const SalesReturn = Type.Object({
-  id: Type.Integer(),
-  invoiceId: Type.Integer(),
-  reason: Type.Union([Type.String(), Type.Null()]),
-  refundMethod: PaymentMethod,
-  netAmount: DecimalOutput,
-  taxAmount: DecimalOutput,
-  totalAmount: DecimalOutput,
-  createdAt: Timestamp,
-  lines: Type.Array(
-    Type.Object({
-      lineId: Type.Integer(),
-      productId: Type.Integer(),
-      quantity: DecimalOutput,
-      baseQuantity: DecimalOutput,
-      netAmount: DecimalOutput,
-      taxAmount: DecimalOutput,
-      totalAmount: DecimalOutput,
-    }),
-  ),
+  returns: Type.Array(SalesReturn, { description: 'Its returns, oldest first' }),
 })
 
 export const ReturnResponse = Type.Object({ return: SalesReturn, invoice: Invoice })
@@ -201,17 +204,29 @@ export const ListInvoicesQuery = Type.Object(
 
 export const InvoicePage = Page(Invoice)
 
+export const ListReturnsQuery = Type.Object(
+  {
+    ...PageQuery,
+    locationId: Type.Optional(Id),
+    from: Type.Optional(Type.String({ description: 'Made at or after this date or timestamp (ISO 8601)' })),
+    to: Type.Optional(Type.String({ description: 'Made before this date or timestamp (ISO 8601)' })),
+  },
+  { additionalProperties: false },
+)
+
+export const ReturnPage = Page(SalesReturn)
+
 /** The short answer to a sale sent with `Prefer: return=minimal`: what a till prints and hands back. */
 export const InvoiceReceipt = Type.Object({
   id: Type.Integer(),
   status: InvoiceStatus,
   lineCount: Type.Integer(),
-  subtotal: DecimalOutput,
-  taxTotal: DecimalOutput,
-  total: DecimalOutput,
-  paidTotal: DecimalOutput,
-  changeDue: DecimalOutput,
-  amountDue: DecimalOutput,
+  subtotal: Money,
+  taxTotal: Money,
+  total: Money,
+  paidTotal: Money,
+  changeDue: Money,
+  amountDue: Money,
 })
 
 export type LineInput = Static<typeof LineInput>
@@ -222,6 +237,7 @@ export type PayInvoiceInput = Static<typeof PayBody>
 export type SubmitInvoiceInput = Static<typeof SubmitBody>
 export type ReturnInput = Static<typeof ReturnBody>
 export type ListInvoicesQuery = Static<typeof ListInvoicesQuery>
+export type ListReturnsQuery = Static<typeof ListReturnsQuery>
 export type InvoiceLine = Static<typeof InvoiceLine>
 export type Payment = Static<typeof Payment>
 export type Invoice = Static<typeof Invoice>

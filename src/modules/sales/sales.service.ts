@@ -10,13 +10,14 @@ import { cancelInvoice } from './sales.cancel-invoice.ts'
 import { createInvoice } from './sales.create-invoice.ts'
 import { editInvoice } from './sales.edit-invoice.ts'
 import { payInvoice } from './sales.pay-invoice.ts'
-import { getInvoice, listInvoices } from './sales.read-invoices.ts'
+import { getInvoice, listInvoices, listReturns } from './sales.read-invoices.ts'
 import { returnItems } from './sales.return-items.ts'
 import type { SalesContext } from './sales.rules.ts'
 import type {
   CreateInvoiceInput,
   EditInvoiceInput,
   ListInvoicesQuery,
+  ListReturnsQuery,
   PayInvoiceInput,
   ReturnInput,
   SubmitInvoiceInput,
@@ -48,6 +49,7 @@ export function createSalesService(db: Db, options: SalesServiceOptions = {}) {
       returnItems(ctx, principal, id, input, options),
     getInvoice: (principal: Principal, id: number) => getInvoice(db, principal, id),
     listInvoices: (principal: Principal, query: ListInvoicesQuery) => listInvoices(db, principal, query),
+    listReturns: (principal: Principal, query: ListReturnsQuery) => listReturns(db, principal, query),
   }
 }
 

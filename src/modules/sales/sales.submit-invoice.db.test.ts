@@ -92,14 +92,18 @@ describeEachDatabase('sales: submit invoice', (ctx) => {
     const details = error.details as { lines: { lineIds: number[]; sku: string; requested: string; available: string }[] }
     assert.deepEqual(details.lines, [
       {
+        fields: [],
         lineIds: [invoice.lines[1]!.id],
-        positions: [1],
         productId: products[1]!.id,
         sku: products[1]!.sku,
         requested: '6',
         available: '5',
       },
     ])
+    assert.equal(
+      error.message,
+      `Not enough stock for 1 line(s): invoice line ${invoice.lines[1]!.id} (${products[1]!.sku}: requested 6, available 5).`,
+    )
     const after = await sales().getInvoice(principal, invoice.id)
     assert.equal(after.status, 'draft')
     assert.equal(after.payments.length, 0)

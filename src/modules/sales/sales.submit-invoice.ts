@@ -38,7 +38,7 @@ export async function submitInvoice(
       effect: invoiceEffect('sale', record.location_id, principal, record),
       at: record.now,
     }
-    await refusingShortLines(record.lines, () => repo.updatePayments(trx, submitted))
+    await refusingShortLines(record.lines, (l) => ({ lineId: l.id }), () => repo.updatePayments(trx, submitted))
     return invoice
   })
 }
