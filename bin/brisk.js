@@ -1,14 +1,44 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx so `npx brisk …` works without a build step.
-import { spawnSync } from 'node:child_process'
-import { createRequire } from 'node:module'
+// `brisk`: runs the CLI in this very process, so the pid a process manager started is Brisk itself
+// and its SIGTERM drains the server. The compiled JavaScript in dist/ (`npm run build`, which
+// `npm install` runs) when it is newer than every source file; otherwise the TypeScript in src/
+// through tsx's loader, as in development.
+import fs from 'node:fs'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 
-const here = path.dirname(fileURLToPath(import.meta.url))
-const require = createRequire(import.meta.url)
-const tsx = require.resolve('tsx/cli')
-const result = spawnSync(process.execPath, [tsx, path.join(here, '..', 'src', 'main.ts'), ...process.argv.slice(2)], {
-  stdio: 'inherit',
-})
-process.exit(result.status ?? 1)
+const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..')
+
+/** Tests and their helpers, which tsconfig.build.json leaves out. */
+const BUILT_WITHOUT = /\.test(-support)?\.ts$/
+
+/** The newest modification time of the files the build compiles. */
+function newestSource(dir) {
+  let newest = 0
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name)
+    if (entry.isDirectory()) newest = Math.max(newest, newestSource(full))
+    else if (entry.name.endsWith('.ts') && !BUILT_WITHOUT.test(entry.name)) newest = Math.max(newest, fs.statSync(full).mtimeMs)
+  }
+  return newest
+}
+
+function compiledIsCurrent() {
+  let built
+  try {
+    built = fs.statSync(path.join(root, 'dist', 'main.js')).mtimeMs
+  } catch {
+    return false
+  }
+  // an install without the sources (only dist/) runs what it has
+  return !fs.existsSync(path.join(root, 'src')) || newestSource(path.join(root, 'src')) <= built
+}
+
+if (compiledIsCurrent()) {
+  if (process.argv.includes('--verbose')) process.setSourceMapsEnabled(true)
+  await import(pathToFileURL(path.join(root, 'dist', 'main.js')).href)
+} else {
+  const { register } = await import('tsx/esm/api')
+  register()
+  await import(pathToFileURL(path.join(root, 'src', 'main.ts')).href)
+}

@@ -1,7 +1,10 @@
 /**
- * The one reader of process.env. Every variable is declared once here, with a description;
+ * The one reader of process.env and .env. Every variable is declared once here, with a description;
  * `.env.example` and `docs/configuration.md` are generated from this list (see `brisk config`).
  */
+import fs from 'node:fs'
+import { parseEnv } from 'node:util'
+
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
 
 export interface Config {
@@ -18,14 +21,25 @@ export interface Config {
   readonly seedDemo: boolean
   readonly idempotencyKeyTtlHours: number
   readonly corsOrigins: readonly string[]
+  readonly shutdownTimeoutMs: number
 }
+
+/** Variables by name: the environment, or the values of a .env file. */
+export type EnvValues = Readonly<Record<string, string | undefined>>
+
+export type ConfigSource = 'environment' | '.env' | 'default'
 
 interface Variable<K extends keyof Config> {
   readonly name: string
   readonly key: K
   readonly description: string
   readonly example: string
-  readonly parse: (raw: string | undefined) => Config[K]
+  /** What an unset variable means, for the generated docs. */
+  readonly default: string
+  /** A URL whose password `brisk config show` masks. */
+  readonly secret?: boolean
+  /** `earlier` holds the variables declared before this one, for defaults that depend on them. */
+  readonly parse: (raw: string | undefined, earlier: Partial<Config>) => Config[K]
 }
 
 export class ConfigError extends Error {}
@@ -48,13 +62,29 @@ function optionalUrl(name: string, protocols: string[]) {
     try {
       url = new URL(raw)
     } catch {
-      throw new ConfigError(`${name} is not a valid URL: "${raw}"`)
+      throw new ConfigError(`${name} is not a valid URL: "${maskUrlPasswords(raw)}"`)
     }
     if (!protocols.includes(url.protocol)) {
       throw new ConfigError(`${name} must start with ${protocols.join(' or ')}, got "${url.protocol}"`)
     }
     return raw
   }
+}
+
+function boolean(name: string) {
+  return (raw: string | undefined): boolean | undefined => {
+    if (raw === undefined || raw === '') return undefined
+    if (raw === 'true' || raw === '1') return true
+    if (raw === 'false' || raw === '0') return false
+    throw new ConfigError(`${name} must be true or false, got "${raw}"`)
+  }
+}
+
+function list(raw: string | undefined): string[] {
+  return (raw ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
 }
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
@@ -69,6 +99,8 @@ export const CONFIG_VARIABLES = [
     key: 'databaseUrl',
     description: 'PostgreSQL connection URL of the primary. Unset: the embedded database (PGlite) in BRISK_DATA_DIR.',
     example: 'postgres://brisk@127.0.0.1:5432/brisk',
+    default: 'unset (embedded database)',
+    secret: true,
     parse: optionalUrl('BRISK_DATABASE_URL', ['postgres:', 'postgresql:']),
   }),
   defineVariable({
@@ -77,19 +109,16 @@ export const CONFIG_VARIABLES = [
     description:
       'Comma-separated PostgreSQL URLs of read replicas. Not built yet: setting it is refused at start; every read goes to the primary.',
     example: '',
-    parse: (raw) => {
-      const urls = (raw ?? '')
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean)
-      return urls.map((u) => optionalUrl('BRISK_REPLICA_URLS', ['postgres:', 'postgresql:'])(u) as string)
-    },
+    default: 'none',
+    secret: true,
+    parse: (raw) => list(raw).map((u) => optionalUrl('BRISK_REPLICA_URLS', ['postgres:', 'postgresql:'])(u) as string),
   }),
   defineVariable({
     name: 'BRISK_DATA_DIR',
     key: 'dataDir',
     description: 'Folder of the embedded database, used when BRISK_DATABASE_URL is unset.',
     example: './data',
+    default: './data',
     parse: (raw) => (raw === undefined || raw === '' ? './data' : raw),
   }),
   defineVariable({
@@ -97,6 +126,7 @@ export const CONFIG_VARIABLES = [
     key: 'host',
     description: 'Address the HTTP server listens on.',
     example: '127.0.0.1',
+    default: '127.0.0.1',
     parse: (raw) => (raw === undefined || raw === '' ? '127.0.0.1' : raw),
   }),
   defineVariable({
@@ -104,13 +134,15 @@ export const CONFIG_VARIABLES = [
     key: 'port',
     description: 'Port the HTTP server listens on.',
     example: '3000',
+    default: '3000',
     parse: integer('BRISK_PORT', 3000, 0, 65535),
   }),
   defineVariable({
     name: 'BRISK_LOG_LEVEL',
     key: 'logLevel',
-    description: `Log level: ${LOG_LEVELS.join(', ')}.`,
+    description: `Log level: ${LOG_LEVELS.join(', ')}. At debug, CLI errors show their stack trace.`,
     example: 'info',
+    default: 'info',
     parse: (raw) => {
       if (raw === undefined || raw === '') return 'info'
       if (!LOG_LEVELS.includes(raw as LogLevel)) {
@@ -124,6 +156,7 @@ export const CONFIG_VARIABLES = [
     key: 'poolSize',
     description: 'Connections per PostgreSQL pool (primary and each replica).',
     example: '10',
+    default: '10',
     parse: integer('BRISK_DB_POOL_SIZE', 10, 1, 500),
   }),
   defineVariable({
@@ -131,6 +164,7 @@ export const CONFIG_VARIABLES = [
     key: 'statementTimeoutMs',
     description: 'PostgreSQL statement_timeout for application connections, in milliseconds (0 = none).',
     example: '15000',
+    default: '15000',
     parse: integer('BRISK_STATEMENT_TIMEOUT_MS', 15000, 0, 3_600_000),
   }),
   defineVariable({
@@ -139,6 +173,8 @@ export const CONFIG_VARIABLES = [
     description:
       'Redis URL for the shared cache tier and invalidation bus. Not built yet: setting it is refused at start; caches are in-process.',
     example: 'redis://127.0.0.1:6379',
+    default: 'unset',
+    secret: true,
     parse: optionalUrl('BRISK_REDIS_URL', ['redis:', 'rediss:']),
   }),
   defineVariable({
@@ -146,18 +182,18 @@ export const CONFIG_VARIABLES = [
     key: 'bodyLimitBytes',
     description: 'Largest accepted HTTP request body, in bytes.',
     example: '1048576',
+    default: '1048576',
     parse: integer('BRISK_BODY_LIMIT_BYTES', 1_048_576, 1024, 100 * 1_048_576),
   }),
   defineVariable({
     name: 'BRISK_SEED_DEMO',
     key: 'seedDemo',
-    description: 'Seed the demo shop on first start of an empty database: true or false.',
+    description:
+      'Seed the demo shop (and print an admin and a cashier token) on the first start of an empty database: true or false. ' +
+      'A development convenience: on by default for the embedded database only; on PostgreSQL set it or run `brisk seed`.',
     example: 'true',
-    parse: (raw) => {
-      if (raw === undefined || raw === '' || raw === 'true' || raw === '1') return true
-      if (raw === 'false' || raw === '0') return false
-      throw new ConfigError(`BRISK_SEED_DEMO must be true or false, got "${raw}"`)
-    },
+    default: 'true on the embedded database, false on PostgreSQL',
+    parse: (raw, earlier) => boolean('BRISK_SEED_DEMO')(raw) ?? earlier.databaseUrl === undefined,
   }),
   defineVariable({
     name: 'BRISK_IDEMPOTENCY_KEY_TTL_HOURS',
@@ -165,6 +201,7 @@ export const CONFIG_VARIABLES = [
     description:
       'Hours an Idempotency-Key is kept (a retry with the same key within that time replays the first response). `brisk serve` deletes older keys every hour; so does `brisk prune idempotency-keys`.',
     example: '24',
+    default: '24',
     parse: integer('BRISK_IDEMPOTENCY_KEY_TTL_HOURS', 24, 1, 24 * 366),
   }),
   defineVariable({
@@ -173,11 +210,9 @@ export const CONFIG_VARIABLES = [
     description:
       'Comma-separated origins (such as https://shop.example.com) whose browsers may call the API. Unset: none (CORS off).',
     example: '',
+    default: 'none',
     parse: (raw) => {
-      const origins = (raw ?? '')
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean)
+      const origins = list(raw)
       for (const origin of origins) {
         let url: URL | undefined
         try {
@@ -189,6 +224,16 @@ export const CONFIG_VARIABLES = [
       }
       return origins
     },
+  }),
+  defineVariable({
+    name: 'BRISK_SHUTDOWN_TIMEOUT_MS',
+    key: 'shutdownTimeoutMs',
+    description:
+      'On SIGTERM, SIGINT or SIGHUP `brisk serve` stops accepting connections, lets requests in flight finish and closes the ' +
+      'database; if that takes longer than this many milliseconds it exits with status 1.',
+    example: '10000',
+    default: '10000',
+    parse: integer('BRISK_SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000),
   }),
 ] as const
 
@@ -216,19 +261,102 @@ export function refuseUnbuiltSettings(config: Config): void {
   )
 }
 
-/** Builds a frozen Config; `overrides` lets tests and the CLI set values without touching process.env. */
-export function loadConfig(env: Record<string, string | undefined> = process.env, overrides: Partial<Config> = {}): Config {
-  const values: Record<string, unknown> = {}
+/** Where a variable's value comes from: the environment wins over .env (even when set to ''), .env over the default. */
+function sourceOf(name: string, env: EnvValues, envFile: EnvValues): ConfigSource {
+  if (env[name] !== undefined) return 'environment'
+  if (envFile[name] !== undefined) return '.env'
+  return 'default'
+}
+
+function rawValue(name: string, env: EnvValues, envFile: EnvValues): string | undefined {
+  return env[name] ?? envFile[name]
+}
+
+/**
+ * Builds a frozen Config. `envFile` holds the values of a .env file (see readEnvFile), which the
+ * environment overrides; only the CLI entry reads the real .env, so tests never see it.
+ * `overrides` lets tests and the CLI set values without touching either.
+ */
+export function loadConfig(
+  env: EnvValues = process.env,
+  overrides: Partial<Config> = {},
+  envFile: EnvValues = {},
+): Config {
+  const values: Partial<Record<keyof Config, unknown>> = {}
   for (const variable of CONFIG_VARIABLES) {
-    values[variable.key] = variable.parse(env[variable.name])
+    values[variable.key] = variable.parse(rawValue(variable.name, env, envFile), values as Partial<Config>)
   }
   return Object.freeze({ ...(values as unknown as Config), ...overrides })
 }
 
+/** The variables of a .env file; none when it does not exist. */
+export function readEnvFile(file: string): Record<string, string> {
+  let text: string
+  try {
+    text = fs.readFileSync(file, 'utf8')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {}
+    throw new ConfigError(`Cannot read ${file}: ${(error as Error).message}`)
+  }
+  return parseEnv(text) as Record<string, string>
+}
+
+/** Hides the passwords of every URL in a value (several for comma-separated lists), also `?password=`. */
+export function maskUrlPasswords(value: string): string {
+  return value
+    .replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:/?#@\s,]*):[^@/?#\s,]*@/gi, '$1:***@')
+    .replace(/([?&]password=)[^&#\s,]*/gi, '$1***')
+}
+
+export interface ConfigEntry {
+  name: string
+  /** The effective value as text, passwords masked; '' when unset. For a refused value, the value as given. */
+  value: string
+  source: ConfigSource
+  /** Why the value is refused. */
+  problem?: string
+}
+
+function display(value: unknown): string {
+  if (value === undefined) return ''
+  if (Array.isArray(value)) return value.join(',')
+  return String(value)
+}
+
+/** The effective configuration, each value with its source, for `brisk config show`; a refused value does not hide the rest. */
+export function describeConfig(env: EnvValues, envFile: EnvValues): ConfigEntry[] {
+  const values: Partial<Record<keyof Config, unknown>> = {}
+  return CONFIG_VARIABLES.map((variable) => {
+    const raw = rawValue(variable.name, env, envFile)
+    const source = sourceOf(variable.name, env, envFile)
+    const mask = (text: string) => (variable.secret ? maskUrlPasswords(text) : text)
+    try {
+      values[variable.key] = variable.parse(raw, values as Partial<Config>)
+      return { name: variable.name, value: mask(display(values[variable.key])), source }
+    } catch (error) {
+      return { name: variable.name, value: mask(raw ?? ''), source, problem: (error as Error).message }
+    }
+  })
+}
+
+/** BRISK_ names that are set but mean nothing to Brisk: probably misspelt. */
+export function unknownVariables(env: EnvValues, envFile: EnvValues): { name: string; source: ConfigSource }[] {
+  const known = new Set<string>(CONFIG_VARIABLES.map((v) => v.name))
+  const names = new Set([...Object.keys(envFile), ...Object.keys(env)])
+  return [...names]
+    .filter((name) => name.startsWith('BRISK_') && !name.startsWith('BRISK_TEST_') && !known.has(name))
+    .sort()
+    .map((name) => ({ name, source: sourceOf(name, env, envFile) }))
+}
+
 export function renderEnvExample(): string {
-  const lines = ['# Generated by `brisk config env-example` from src/config/config.ts. Do not edit by hand.', '']
+  const lines = [
+    '# Generated by `brisk config env-example` from src/config/config.ts. Do not edit by hand.',
+    '# Copy to .env and uncomment what you need; variables set in the environment win over .env.',
+    '',
+  ]
   for (const variable of CONFIG_VARIABLES) {
-    lines.push(`# ${variable.description}`, `# ${variable.name}=${variable.example}`, '')
+    lines.push(`# ${variable.description}`, `# Default: ${variable.default}.`, `# ${variable.name}=${variable.example}`, '')
   }
   return lines.join('\n')
 }
@@ -237,13 +365,17 @@ export function renderConfigDoc(): string {
   const lines = [
     '# Configuration',
     '',
-    'Generated by `brisk config doc` from `src/config/config.ts`. Every setting is an environment variable.',
+    'Generated by `brisk config doc` from `src/config/config.ts`. Every setting is an environment variable; `brisk` also',
+    'reads a `.env` file in the folder it runs in (see `.env.example`), and a variable set in the environment wins over',
+    'the file, even when set to an empty value (which means the default). `brisk config show` prints the effective',
+    'configuration, where each value comes from (environment, .env or default), with passwords masked.',
     '',
-    '| variable | description | example |',
-    '|---|---|---|',
+    '| variable | description | default | example |',
+    '|---|---|---|---|',
   ]
   for (const variable of CONFIG_VARIABLES) {
-    lines.push(`| \`${variable.name}\` | ${variable.description} | \`${variable.example}\` |`)
+    const example = variable.example === '' ? '' : `\`${variable.example}\``
+    lines.push(`| \`${variable.name}\` | ${variable.description} | ${variable.default} | ${example} |`)
   }
   return lines.join('\n') + '\n'
 }
