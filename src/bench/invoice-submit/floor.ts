@@ -1,7 +1,7 @@
 import { sql } from 'kysely'
 import type { Db } from '../../infra/db/database.ts'
 import { pgArray } from '../../infra/db/pg-array.ts'
-import { SALES_ROLLUP_SHARDS } from '../../modules/reporting/index.ts'
+import { rollupBucketOf, SALES_ROLLUP_SHARDS } from '../../modules/reporting/index.ts'
 import { CASH_TENDERED } from './options.ts'
 import type { Template } from './setup.ts'
 
@@ -47,7 +47,7 @@ export async function floorSubmit(db: Db, locationId: number, t: Template): Prom
       select inv.id, 'cash', ${t.total}::numeric, ${CASH_TENDERED}::numeric, ${t.change}::numeric from inv
     ), location_hour as (
       insert into sales_rollup_hour as r (location_id, bucket, shard, invoices, net_amount, tax_amount, total_amount)
-      select ${locationId}, date_trunc('hour', now(), 'UTC'), inv.id % ${SALES_ROLLUP_SHARDS}, 1, ${t.subtotal}::numeric,
+      select ${locationId}, ${rollupBucketOf(sql`now()`)}, inv.id % ${SALES_ROLLUP_SHARDS}, 1, ${t.subtotal}::numeric,
         ${t.taxTotal}::numeric, ${t.total}::numeric
       from inv
       on conflict (location_id, bucket, shard) do update
@@ -55,7 +55,7 @@ export async function floorSubmit(db: Db, locationId: number, t: Template): Prom
           tax_amount = r.tax_amount + excluded.tax_amount, total_amount = r.total_amount + excluded.total_amount
     ), product_hour as (
       insert into sales_rollup_product_hour as r (location_id, bucket, product_id, quantity, net_amount, tax_amount, total_amount)
-      select ${locationId}, date_trunc('hour', now(), 'UTC'), p.product_id, p.quantity, p.net, p.tax, p.total
+      select ${locationId}, ${rollupBucketOf(sql`now()`)}, p.product_id, p.quantity, p.net, p.tax, p.total
       from per_product p order by p.product_id
       on conflict (location_id, bucket, product_id) do update
         set quantity = r.quantity + excluded.quantity, net_amount = r.net_amount + excluded.net_amount,

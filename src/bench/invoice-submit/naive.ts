@@ -1,7 +1,7 @@
 import { type Transaction, sql } from 'kysely'
 import type { Database, Db } from '../../infra/db/database.ts'
 import { Big, decimalString, money } from '../../infra/decimal.ts'
-import { SALES_ROLLUP_SHARDS } from '../../modules/reporting/index.ts'
+import { rollupBucketOf, SALES_ROLLUP_SHARDS } from '../../modules/reporting/index.ts'
 import { CASH_TENDERED } from './options.ts'
 import type { Template } from './setup.ts'
 
@@ -78,7 +78,7 @@ async function sellLine(trx: Trx, locationId: number, invoiceId: number, positio
     .execute()
   await sql`
     insert into sales_rollup_product_hour as r (location_id, bucket, product_id, quantity, net_amount, tax_amount, total_amount)
-    values (${locationId}, date_trunc('hour', now(), 'UTC'), ${product.id}, ${decimalString(base)}::numeric,
+    values (${locationId}, ${rollupBucketOf(sql`now()`)}, ${product.id}, ${decimalString(base)}::numeric,
       ${money(gross)}::numeric, ${money(tax)}::numeric, ${money(gross.plus(tax))}::numeric)
     on conflict (location_id, bucket, product_id) do update
       set quantity = r.quantity + excluded.quantity, net_amount = r.net_amount + excluded.net_amount,
@@ -131,7 +131,7 @@ async function finish(trx: Trx, locationId: number, invoiceId: number, lineCount
     .execute()
   await sql`
     insert into sales_rollup_hour as r (location_id, bucket, shard, invoices, returns, net_amount, tax_amount, total_amount, discount_amount)
-    values (${locationId}, date_trunc('hour', now(), 'UTC'), ${invoiceId % SALES_ROLLUP_SHARDS}, 1, 0,
+    values (${locationId}, ${rollupBucketOf(sql`now()`)}, ${invoiceId % SALES_ROLLUP_SHARDS}, 1, 0,
       ${money(subtotal)}::numeric, ${money(taxTotal)}::numeric, ${money(total)}::numeric, 0)
     on conflict (location_id, bucket, shard) do update
       set invoices = r.invoices + 1, net_amount = r.net_amount + excluded.net_amount,

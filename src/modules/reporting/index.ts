@@ -1,6 +1,7 @@
 export {
   type ProductRollupDelta,
   ROLLUP_CTE,
+  rollupBucketOf,
   SALES_ROLLUP_SHARDS,
   type SalesRollupDelta,
   salesRollupCtes,

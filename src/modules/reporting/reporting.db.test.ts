@@ -70,7 +70,7 @@ describeEachDatabase('reporting', (ctx) => {
     )
   })
 
-  test('hourly labels: the 25-hour day names 02:00 twice, a half-hour zone starts its hours at :30', async () => {
+  test('hourly labels: the 25-hour day names 02:00 twice, half-hour zones get their own clock hours', async () => {
     const location = await createLocation(ctx.db)
     const { principal } = await createToken(ctx.db, 'manager')
     // 02:10 summer time in Berlin, the first of the two 02:00 hours of 2026-10-25
@@ -101,14 +101,15 @@ describeEachDatabase('reporting', (ctx) => {
     assert.equal(india.hours.length, 24)
     assert.deepEqual(
       [india.hours[0]!.hour, india.hours[0]!.hourUtc, india.hours.at(-1)!.hour],
-      ['2026-10-25T00:30:00+05:30', '2026-10-24T19:00:00.000Z', '2026-10-25T23:30:00+05:30'],
+      ['2026-10-25T00:00:00+05:30', '2026-10-24T18:30:00.000Z', '2026-10-25T23:00:00+05:30'],
     )
-    assert.equal(india.hours.find((h) => h.invoices === 1)?.hour, '2026-10-25T05:30:00+05:30')
+    // 00:10 UTC is 05:40 in India
+    assert.equal(india.hours.find((h) => h.invoices === 1)?.hour, '2026-10-25T05:00:00+05:30')
     const newfoundland = await reporting.salesByHour(principal, {
       locationId: location.id,
       date: '2026-10-24',
       timeZone: 'America/St_Johns',
     })
-    assert.equal(newfoundland.hours.find((h) => h.invoices === 1)?.hour, '2026-10-24T21:30:00-02:30')
+    assert.equal(newfoundland.hours.find((h) => h.invoices === 1)?.hour, '2026-10-24T21:00:00-02:30')
   })
 })

@@ -10,7 +10,16 @@ export const ROLLUP_CTE = {
 const ROLLUP_CTE_SQL = { products: sql.raw(ROLLUP_CTE.products), location: sql.raw(ROLLUP_CTE.location) }
 
 /**
- * Hourly location rows are split in shards (invoice id % SALES_ROLLUP_SHARDS): concurrent tills of
+ * Rollup rows count per quarter hour: `bucket` is the start of a 15-minute UTC interval counted from
+ * the epoch. Every offset the IANA zones use today is a whole number of quarter hours (Asia/Kolkata
+ * +05:30, Asia/Kathmandu +05:45), so every local hour and day, DST days too, is an exact sum of
+ * buckets; UTC hours were exact only in zones offset by whole hours. The tables keep their hourly names.
+ */
+/** The rollup row an instant counts in: its UTC quarter hour, so every zone's hours and days are exact sums. */
+export const rollupBucketOf = (at: RawBuilder<unknown>) => sql`date_bin('15 minutes', ${at}, timestamptz '1970-01-01 00:00:00+00')`
+
+/**
+ * Location rows are split in shards (invoice id % SALES_ROLLUP_SHARDS): concurrent tills of
  * one store update different rows instead of queueing on one; readers sum the shards.
  */
 export const SALES_ROLLUP_SHARDS = 16
@@ -27,7 +36,7 @@ export interface ProductRollupDelta {
 /** A signed change to the rollups: a submit adds, a cancel or a return subtracts. */
 export interface SalesRollupDelta {
   locationId: number
-  /** the moment the sale counts for, bucketed to its UTC hour; SQL (e.g. now()) or a Date */
+  /** the moment the sale counts for, bucketed to its quarter hour; SQL (e.g. now()) or a Date */
   at: Date | RawBuilder<Date>
   /** the invoice whose shard is written; SQL (e.g. an id made in the same statement) or a number */
   invoiceId: number | RawBuilder<number>
@@ -70,11 +79,11 @@ export function salesRollupCtes(
       : sql`(${delta.invoiceId}) % ${SALES_ROLLUP_SHARDS}`
   const { products: productsCte, location: locationCte } = ROLLUP_CTE_SQL
   return sql`${productsCte} as (
-      -- per product and hour, in product order, so concurrent sales lock these rows alike
+      -- per product and quarter hour, in product order, so concurrent sales lock these rows alike
       insert into sales_rollup_product_hour as r (location_id, bucket, product_id, quantity, net_amount, tax_amount,
         total_amount)
-      select ${delta.locationId}::bigint, date_trunc('hour', ${at}, 'UTC'), t.product_id, sum(t.quantity),
-        sum(t.net_amount), sum(t.tax_amount), sum(t.total_amount)
+      select ${delta.locationId}::bigint, ${rollupBucketOf(at)}, t.product_id,
+        sum(t.quantity), sum(t.net_amount), sum(t.tax_amount), sum(t.total_amount)
       from (${productRows}) as t(product_id, quantity, net_amount, tax_amount, total_amount)
       ${after}
       ${when}
@@ -85,12 +94,12 @@ export function salesRollupCtes(
           tax_amount = r.tax_amount + excluded.tax_amount, total_amount = r.total_amount + excluded.total_amount
       returning r.product_id
     ), ${locationCte} as (
-      -- per location, hour and shard: the shard spreads concurrent tills over several rows
+      -- per location, quarter hour and shard: the shard spreads concurrent tills over several rows
       insert into sales_rollup_hour as r (location_id, bucket, shard, invoices, returns, net_amount, tax_amount,
         total_amount, discount_amount)
-      select ${delta.locationId}::bigint, date_trunc('hour', ${at}, 'UTC'), ${shard}, ${delta.invoices}::bigint,
-        ${delta.returns}::bigint, ${delta.netAmount}::numeric, ${delta.taxAmount}::numeric, ${delta.totalAmount}::numeric,
-        ${delta.discountAmount}::numeric
+      select ${delta.locationId}::bigint, ${rollupBucketOf(at)}, ${shard},
+        ${delta.invoices}::bigint, ${delta.returns}::bigint, ${delta.netAmount}::numeric, ${delta.taxAmount}::numeric,
+        ${delta.totalAmount}::numeric, ${delta.discountAmount}::numeric
       -- reading the product upserts makes them finish first: the lock order is the same in every statement
       from (select count(*) from ${productsCte}) as products_first
       ${when}

@@ -2,11 +2,11 @@
 
 -- applySalesRollups
 with sales_rollup_products as (
-  -- per product and hour, in product order, so concurrent sales lock these rows alike
+  -- per product and quarter hour, in product order, so concurrent sales lock these rows alike
   insert into sales_rollup_product_hour as r (location_id, bucket, product_id, quantity, net_amount, tax_amount,
     total_amount)
-  select $1::bigint, date_trunc('hour', $2::timestamptz, 'UTC'), t.product_id, sum(t.quantity),
-    sum(t.net_amount), sum(t.tax_amount), sum(t.total_amount)
+  select $1::bigint, date_bin('15 minutes', $2::timestamptz, timestamptz '1970-01-01 00:00:00+00'), t.product_id,
+    sum(t.quantity), sum(t.net_amount), sum(t.tax_amount), sum(t.total_amount)
   from (select * from unnest($3::bigint[], $4::numeric[],
       $5::numeric[], $6::numeric[],
       $7::numeric[])) as t(product_id, quantity, net_amount, tax_amount, total_amount)
@@ -19,12 +19,12 @@ with sales_rollup_products as (
       tax_amount = r.tax_amount + excluded.tax_amount, total_amount = r.total_amount + excluded.total_amount
   returning r.product_id
 ), sales_rollup_location as (
-  -- per location, hour and shard: the shard spreads concurrent tills over several rows
+  -- per location, quarter hour and shard: the shard spreads concurrent tills over several rows
   insert into sales_rollup_hour as r (location_id, bucket, shard, invoices, returns, net_amount, tax_amount,
     total_amount, discount_amount)
-  select $8::bigint, date_trunc('hour', $9::timestamptz, 'UTC'), $10::bigint, $11::bigint,
-    $12::bigint, $13::numeric, $14::numeric, $15::numeric,
-    $16::numeric
+  select $8::bigint, date_bin('15 minutes', $9::timestamptz, timestamptz '1970-01-01 00:00:00+00'), $10::bigint,
+    $11::bigint, $12::bigint, $13::numeric, $14::numeric,
+    $15::numeric, $16::numeric
   -- reading the product upserts makes them finish first: the lock order is the same in every statement
   from (select count(*) from sales_rollup_products) as products_first
 
@@ -36,17 +36,30 @@ with sales_rollup_products as (
 ) select 1;
 
 -- readHourlySales
-select h.hour, to_char(h.hour at time zone $1, 'YYYY-MM-DD"T"HH24:MI:SS') as local_hour,
-  coalesce(sum(r.invoices), 0)::bigint as invoices, coalesce(sum(r.returns), 0)::bigint as returns,
-  coalesce(sum(r.net_amount), 0)::numeric(16, 2) as net_amount,
-  coalesce(sum(r.tax_amount), 0)::numeric(16, 2) as tax_amount,
-  coalesce(sum(r.total_amount), 0)::numeric(16, 2) as total_amount,
-  coalesce(sum(r.discount_amount), 0)::numeric(16, 2) as discount_amount
-from generate_series(date_trunc('hour', ($2::date)::timestamp at time zone $3, 'UTC'), ($4::date + 1)::timestamp at time zone $5, interval '1 hour') as h(hour)
-left join sales_rollup_hour r on r.location_id = $6 and r.bucket = h.hour
-where h.hour >= ($7::date)::timestamp at time zone $8 and h.hour < ($9::date + 1)::timestamp at time zone $10
-group by h.hour
-order by h.hour;
+with day as (
+  select ($1::date)::timestamp at time zone $2 as first, ($3::date + 1)::timestamp at time zone $4 as after
+), quarter as (
+  -- the day's quarter hours, each with the local clock time it starts at
+  select q.bucket, q.bucket at time zone $5 as clock
+  from day cross join generate_series(day.first, day.after - interval '15 minutes', interval '15 minutes') as q(bucket)
+), sold as (
+  -- the location's rollups of that day, shards summed
+  select r.bucket, sum(r.invoices) as invoices, sum(r.returns) as returns, sum(r.net_amount) as net_amount,
+    sum(r.tax_amount) as tax_amount, sum(r.total_amount) as total_amount, sum(r.discount_amount) as discount_amount
+  from day join sales_rollup_hour r on r.location_id = $6 and r.bucket >= day.first and r.bucket < day.after
+  group by r.bucket
+)
+-- a quarter's hour starts as many minutes before it as the local clock shows past the hour
+select q.bucket - (q.clock - date_trunc('hour', q.clock)) as hour,
+  to_char(date_trunc('hour', q.clock), 'YYYY-MM-DD"T"HH24:MI:SS') as local_hour,
+  coalesce(sum(s.invoices), 0)::bigint as invoices, coalesce(sum(s.returns), 0)::bigint as returns,
+  coalesce(sum(s.net_amount), 0)::numeric(16, 2) as net_amount,
+  coalesce(sum(s.tax_amount), 0)::numeric(16, 2) as tax_amount,
+  coalesce(sum(s.total_amount), 0)::numeric(16, 2) as total_amount,
+  coalesce(sum(s.discount_amount), 0)::numeric(16, 2) as discount_amount
+from quarter q left join sold s on s.bucket = q.bucket
+group by 1, 2
+order by 1;
 
 -- readTopProducts
 select r.product_id, p.sku, p.name, sum(r.quantity) as quantity, sum(r.net_amount) as net_amount,

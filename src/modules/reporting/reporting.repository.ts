@@ -8,7 +8,7 @@ export async function applySalesRollups(db: Executor, delta: SalesRollupDelta): 
 }
 
 export interface HourlySalesRow {
-  /** the UTC hour the rollups count in */
+  /** the instant the local hour starts */
   hour: Date
   /** its start on the local clock, without offset: 2026-11-22T09:00:00 */
   local_hour: string
@@ -25,28 +25,40 @@ const dayStart = (date: string, timeZone: string) => sql`(${date}::date)::timest
 const dayAfter = (date: string, timeZone: string) => sql`(${date}::date + 1)::timestamp at time zone ${timeZone}`
 
 /**
- * Every rollup hour starting in a local day (23 or 25 on DST days), zeros where nothing was sold,
- * with its local start; reads only the rollups. The rollups count in UTC hours, so in a zone whose
- * offset is not a whole number of hours the local hours start at, say, :30.
+ * Every clock hour of a local day (23 or 25 on DST days), zeros where nothing was sold, with its
+ * start as an instant and on the local clock; reads only the rollups, in one statement. The day is
+ * cut into the rollups' quarter hours and each quarter joins the local hour it falls in, so the
+ * hours are exact in any zone whose offset is a whole number of quarter hours (all of them today).
  */
 export async function readHourlySales(
   db: Executor,
   query: { locationId: number; date: string; timeZone: string },
 ): Promise<HourlySalesRow[]> {
-  const start = dayStart(query.date, query.timeZone)
-  const end = dayAfter(query.date, query.timeZone)
   const { rows } = await sql<HourlySalesRow>`
-    select h.hour, to_char(h.hour at time zone ${query.timeZone}, 'YYYY-MM-DD"T"HH24:MI:SS') as local_hour,
-      coalesce(sum(r.invoices), 0)::bigint as invoices, coalesce(sum(r.returns), 0)::bigint as returns,
-      coalesce(sum(r.net_amount), 0)::numeric(16, 2) as net_amount,
-      coalesce(sum(r.tax_amount), 0)::numeric(16, 2) as tax_amount,
-      coalesce(sum(r.total_amount), 0)::numeric(16, 2) as total_amount,
-      coalesce(sum(r.discount_amount), 0)::numeric(16, 2) as discount_amount
-    from generate_series(date_trunc('hour', ${start}, 'UTC'), ${end}, interval '1 hour') as h(hour)
-    left join sales_rollup_hour r on r.location_id = ${query.locationId} and r.bucket = h.hour
-    where h.hour >= ${start} and h.hour < ${end}
-    group by h.hour
-    order by h.hour`.execute(db)
+    with day as (
+      select ${dayStart(query.date, query.timeZone)} as first, ${dayAfter(query.date, query.timeZone)} as after
+    ), quarter as (
+      -- the day's quarter hours, each with the local clock time it starts at
+      select q.bucket, q.bucket at time zone ${query.timeZone} as clock
+      from day cross join generate_series(day.first, day.after - interval '15 minutes', interval '15 minutes') as q(bucket)
+    ), sold as (
+      -- the location's rollups of that day, shards summed
+      select r.bucket, sum(r.invoices) as invoices, sum(r.returns) as returns, sum(r.net_amount) as net_amount,
+        sum(r.tax_amount) as tax_amount, sum(r.total_amount) as total_amount, sum(r.discount_amount) as discount_amount
+      from day join sales_rollup_hour r on r.location_id = ${query.locationId} and r.bucket >= day.first and r.bucket < day.after
+      group by r.bucket
+    )
+    -- a quarter's hour starts as many minutes before it as the local clock shows past the hour
+    select q.bucket - (q.clock - date_trunc('hour', q.clock)) as hour,
+      to_char(date_trunc('hour', q.clock), 'YYYY-MM-DD"T"HH24:MI:SS') as local_hour,
+      coalesce(sum(s.invoices), 0)::bigint as invoices, coalesce(sum(s.returns), 0)::bigint as returns,
+      coalesce(sum(s.net_amount), 0)::numeric(16, 2) as net_amount,
+      coalesce(sum(s.tax_amount), 0)::numeric(16, 2) as tax_amount,
+      coalesce(sum(s.total_amount), 0)::numeric(16, 2) as total_amount,
+      coalesce(sum(s.discount_amount), 0)::numeric(16, 2) as discount_amount
+    from quarter q left join sold s on s.bucket = q.bucket
+    group by 1, 2
+    order by 1`.execute(db)
   return rows
 }
 
@@ -60,6 +72,7 @@ export interface TopProductRow {
   total_amount: string
 }
 
+/** Best sellers of the local days `fromDate` to `toDate`: whole quarter-hour buckets, so exact in any zone. */
 export async function readTopProducts(
   db: Executor,
   query: { locationId: number; fromDate: string; toDate: string; timeZone: string; limit: number; by: 'total' | 'quantity' },

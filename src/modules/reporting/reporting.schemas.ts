@@ -1,10 +1,16 @@
 import { Type } from 'typebox'
-import { DecimalOutput, Id } from '../../infra/http/schemas.ts'
+import { CalendarDate, DecimalOutput, Id, Text } from '../../infra/http/schemas.ts'
 import { MoneyOutput as Money } from '../catalog/index.ts'
 
-const DateString = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'A local date, e.g. 2026-01-31' })
+const DateString = CalendarDate('A local date, e.g. 2026-01-31')
+/** A name, not an offset: PostgreSQL reads "+01:00" the POSIX way, as one hour west of UTC. */
 const TimeZone = Type.Optional(
-  Type.String({ minLength: 1, maxLength: 64, description: 'IANA time zone of the dates (default UTC)' }),
+  Text({
+    minLength: 1,
+    maxLength: 64,
+    pattern: '^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$',
+    description: 'IANA time zone of the dates, such as Europe/Paris (default UTC)',
+  }),
 )
 
 export const HourlySalesQuery = Type.Object(

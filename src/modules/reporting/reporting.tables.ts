@@ -3,9 +3,13 @@ import type { ColumnType } from 'kysely'
 type Sum = ColumnType<string, string | undefined, string>
 type Count = ColumnType<number, number | undefined, number>
 
-/** Sales per location, UTC hour and shard (invoice id % SALES_ROLLUP_SHARDS). */
+/**
+ * Sales per location, quarter hour and shard (invoice id % SALES_ROLLUP_SHARDS). Named when buckets
+ * were hours; rows written before migration 0005 were rebuilt per quarter hour.
+ */
 export interface SalesRollupHourTable {
   location_id: number
+  /** start of a 15-minute UTC interval (date_bin from the epoch) */
   bucket: Date
   shard: number
   invoices: Count
@@ -16,9 +20,10 @@ export interface SalesRollupHourTable {
   discount_amount: Sum
 }
 
-/** Sales per location, UTC hour and product; quantity in the product's base unit. */
+/** Sales per location, quarter hour and product; quantity in the product's base unit. */
 export interface SalesRollupProductHourTable {
   location_id: number
+  /** start of a 15-minute UTC interval, as in sales_rollup_hour */
   bucket: Date
   product_id: number
   quantity: Sum

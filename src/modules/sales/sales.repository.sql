@@ -157,11 +157,11 @@ select (json_build_object('id', r.id, 'invoice_id', r.invoice_id, 'location_id',
     left join stock_applied a on a.location_id = i.location_id and a.product_id = i.product_id
     where a.product_id is null or (i.delta < 0 and a.quantity < 0 and not i.allow_negative)
   ), sales_rollup_products as (
-    -- per product and hour, in product order, so concurrent sales lock these rows alike
+    -- per product and quarter hour, in product order, so concurrent sales lock these rows alike
     insert into sales_rollup_product_hour as r (location_id, bucket, product_id, quantity, net_amount, tax_amount,
       total_amount)
-    select $43::bigint, date_trunc('hour', now(), 'UTC'), t.product_id, sum(t.quantity),
-      sum(t.net_amount), sum(t.tax_amount), sum(t.total_amount)
+    select $43::bigint, date_bin('15 minutes', now(), timestamptz '1970-01-01 00:00:00+00'), t.product_id,
+      sum(t.quantity), sum(t.net_amount), sum(t.tax_amount), sum(t.total_amount)
     from (select l.product_id, 1 * l.base_quantity, 1 * l.net_amount, 1 * l.tax_amount,
       1 * l.total_amount from (select product_id, base_quantity, net_amount, tax_amount, total_amount from input) as l) as t(product_id, quantity, net_amount, tax_amount, total_amount)
     cross join (select count(*) from "stock_applied") as earlier_first
@@ -173,12 +173,12 @@ select (json_build_object('id', r.id, 'invoice_id', r.invoice_id, 'location_id',
         tax_amount = r.tax_amount + excluded.tax_amount, total_amount = r.total_amount + excluded.total_amount
     returning r.product_id
   ), sales_rollup_location as (
-    -- per location, hour and shard: the shard spreads concurrent tills over several rows
+    -- per location, quarter hour and shard: the shard spreads concurrent tills over several rows
     insert into sales_rollup_hour as r (location_id, bucket, shard, invoices, returns, net_amount, tax_amount,
       total_amount, discount_amount)
-    select $44::bigint, date_trunc('hour', now(), 'UTC'), (select id from inv) % $45, $46::bigint,
-      $47::bigint, $48::numeric, $49::numeric, $50::numeric,
-      $51::numeric
+    select $44::bigint, date_bin('15 minutes', now(), timestamptz '1970-01-01 00:00:00+00'), (select id from inv) % $45,
+      $46::bigint, $47::bigint, $48::numeric, $49::numeric,
+      $50::numeric, $51::numeric
     -- reading the product upserts makes them finish first: the lock order is the same in every statement
     from (select count(*) from sales_rollup_products) as products_first
     where exists (select 1 from inv)
@@ -336,11 +336,11 @@ returning true as stock_ok;
     left join stock_applied a on a.location_id = i.location_id and a.product_id = i.product_id
     where a.product_id is null or (i.delta < 0 and a.quantity < 0 and not i.allow_negative)
   ), sales_rollup_products as (
-    -- per product and hour, in product order, so concurrent sales lock these rows alike
+    -- per product and quarter hour, in product order, so concurrent sales lock these rows alike
     insert into sales_rollup_product_hour as r (location_id, bucket, product_id, quantity, net_amount, tax_amount,
       total_amount)
-    select $14::bigint, date_trunc('hour', $15::timestamptz, 'UTC'), t.product_id, sum(t.quantity),
-      sum(t.net_amount), sum(t.tax_amount), sum(t.total_amount)
+    select $14::bigint, date_bin('15 minutes', $15::timestamptz, timestamptz '1970-01-01 00:00:00+00'), t.product_id,
+      sum(t.quantity), sum(t.net_amount), sum(t.tax_amount), sum(t.total_amount)
     from (select l.product_id, 1 * l.base_quantity, 1 * l.net_amount, 1 * l.tax_amount,
       1 * l.total_amount from (select product_id, base_quantity, net_amount, tax_amount, total_amount from sales_invoice_line where invoice_id = $16) as l) as t(product_id, quantity, net_amount, tax_amount, total_amount)
     cross join (select count(*) from "stock_applied") as earlier_first
@@ -352,12 +352,12 @@ returning true as stock_ok;
         tax_amount = r.tax_amount + excluded.tax_amount, total_amount = r.total_amount + excluded.total_amount
     returning r.product_id
   ), sales_rollup_location as (
-    -- per location, hour and shard: the shard spreads concurrent tills over several rows
+    -- per location, quarter hour and shard: the shard spreads concurrent tills over several rows
     insert into sales_rollup_hour as r (location_id, bucket, shard, invoices, returns, net_amount, tax_amount,
       total_amount, discount_amount)
-    select $17::bigint, date_trunc('hour', $18::timestamptz, 'UTC'), $19::bigint, $20::bigint,
-      $21::bigint, $22::numeric, $23::numeric, $24::numeric,
-      $25::numeric
+    select $17::bigint, date_bin('15 minutes', $18::timestamptz, timestamptz '1970-01-01 00:00:00+00'), $19::bigint,
+      $20::bigint, $21::bigint, $22::numeric, $23::numeric,
+      $24::numeric, $25::numeric
     -- reading the product upserts makes them finish first: the lock order is the same in every statement
     from (select count(*) from sales_rollup_products) as products_first
 
@@ -423,11 +423,11 @@ end as stock_ok;
     left join stock_applied a on a.location_id = i.location_id and a.product_id = i.product_id
     where a.product_id is null or (i.delta < 0 and a.quantity < 0 and not i.allow_negative)
   ), sales_rollup_products as (
-    -- per product and hour, in product order, so concurrent sales lock these rows alike
+    -- per product and quarter hour, in product order, so concurrent sales lock these rows alike
     insert into sales_rollup_product_hour as r (location_id, bucket, product_id, quantity, net_amount, tax_amount,
       total_amount)
-    select $6::bigint, date_trunc('hour', $7::timestamptz, 'UTC'), t.product_id, sum(t.quantity),
-      sum(t.net_amount), sum(t.tax_amount), sum(t.total_amount)
+    select $6::bigint, date_bin('15 minutes', $7::timestamptz, timestamptz '1970-01-01 00:00:00+00'), t.product_id,
+      sum(t.quantity), sum(t.net_amount), sum(t.tax_amount), sum(t.total_amount)
     from (select l.product_id, -1 * l.base_quantity, -1 * l.net_amount, -1 * l.tax_amount,
       -1 * l.total_amount from (select product_id, base_quantity, net_amount, tax_amount, total_amount from sales_invoice_line where invoice_id = $8) as l) as t(product_id, quantity, net_amount, tax_amount, total_amount)
     cross join (select count(*) from "stock_applied") as earlier_first
@@ -439,12 +439,12 @@ end as stock_ok;
         tax_amount = r.tax_amount + excluded.tax_amount, total_amount = r.total_amount + excluded.total_amount
     returning r.product_id
   ), sales_rollup_location as (
-    -- per location, hour and shard: the shard spreads concurrent tills over several rows
+    -- per location, quarter hour and shard: the shard spreads concurrent tills over several rows
     insert into sales_rollup_hour as r (location_id, bucket, shard, invoices, returns, net_amount, tax_amount,
       total_amount, discount_amount)
-    select $9::bigint, date_trunc('hour', $10::timestamptz, 'UTC'), $11::bigint, $12::bigint,
-      $13::bigint, $14::numeric, $15::numeric, $16::numeric,
-      $17::numeric
+    select $9::bigint, date_bin('15 minutes', $10::timestamptz, timestamptz '1970-01-01 00:00:00+00'), $11::bigint,
+      $12::bigint, $13::bigint, $14::numeric, $15::numeric,
+      $16::numeric, $17::numeric
     -- reading the product upserts makes them finish first: the lock order is the same in every statement
     from (select count(*) from sales_rollup_products) as products_first
 
@@ -533,11 +533,11 @@ end as stock_ok;
     left join stock_applied a on a.location_id = i.location_id and a.product_id = i.product_id
     where a.product_id is null or (i.delta < 0 and a.quantity < 0 and not i.allow_negative)
   ), sales_rollup_products as (
-    -- per product and hour, in product order, so concurrent sales lock these rows alike
+    -- per product and quarter hour, in product order, so concurrent sales lock these rows alike
     insert into sales_rollup_product_hour as r (location_id, bucket, product_id, quantity, net_amount, tax_amount,
       total_amount)
-    select $26::bigint, date_trunc('hour', $27::timestamptz, 'UTC'), t.product_id, sum(t.quantity),
-      sum(t.net_amount), sum(t.tax_amount), sum(t.total_amount)
+    select $26::bigint, date_bin('15 minutes', $27::timestamptz, timestamptz '1970-01-01 00:00:00+00'), t.product_id,
+      sum(t.quantity), sum(t.net_amount), sum(t.tax_amount), sum(t.total_amount)
     from (select l.product_id, -1 * l.base_quantity, -1 * l.net_amount, -1 * l.tax_amount,
       -1 * l.total_amount from (select product_id, base_quantity, net_amount, tax_amount, total_amount from input) as l) as t(product_id, quantity, net_amount, tax_amount, total_amount)
     cross join (select count(*) from "stock_applied") as earlier_first
@@ -549,12 +549,12 @@ end as stock_ok;
         tax_amount = r.tax_amount + excluded.tax_amount, total_amount = r.total_amount + excluded.total_amount
     returning r.product_id
   ), sales_rollup_location as (
-    -- per location, hour and shard: the shard spreads concurrent tills over several rows
+    -- per location, quarter hour and shard: the shard spreads concurrent tills over several rows
     insert into sales_rollup_hour as r (location_id, bucket, shard, invoices, returns, net_amount, tax_amount,
       total_amount, discount_amount)
-    select $28::bigint, date_trunc('hour', $29::timestamptz, 'UTC'), $30::bigint, $31::bigint,
-      $32::bigint, $33::numeric, $34::numeric, $35::numeric,
-      $36::numeric
+    select $28::bigint, date_bin('15 minutes', $29::timestamptz, timestamptz '1970-01-01 00:00:00+00'), $30::bigint,
+      $31::bigint, $32::bigint, $33::numeric, $34::numeric,
+      $35::numeric, $36::numeric
     -- reading the product upserts makes them finish first: the lock order is the same in every statement
     from (select count(*) from sales_rollup_products) as products_first
 

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { sql } from 'kysely'
 import { describeEachDatabase } from '../../../test/db.ts'
+import { rollupBucketOf } from '../reporting/index.ts'
 import { shop, useSales } from './sales.test-support.ts'
 
 describeEachDatabase('sales: rollups', (ctx) => {
@@ -34,11 +35,11 @@ describeEachDatabase('sales: rollups', (ctx) => {
       from sales_rollup_hour where location_id = ${location.id} group by bucket order by bucket`.execute(ctx.db.primary)
     const { rows: expected } = await sql<{ bucket: Date; invoices: string; returns: string; net: string; tax: string; total: string }>`
       with events as (
-        select date_trunc('hour', submitted_at, 'UTC') as bucket, 1 as invoices, 0 as returns, net_total as net,
+        select ${rollupBucketOf(sql`submitted_at`)} as bucket, 1 as invoices, 0 as returns, net_total as net,
           tax_total as tax, total
         from sales_invoice where location_id = ${location.id} and status = 'submitted'
         union all
-        select date_trunc('hour', created_at, 'UTC'), 0, 1, -net_amount, -tax_amount, -total_amount
+        select ${rollupBucketOf(sql`created_at`)}, 0, 1, -net_amount, -tax_amount, -total_amount
         from sales_return where location_id = ${location.id}
       )
       select bucket, sum(invoices)::text as invoices, sum(returns)::text as returns, sum(net)::text as net,
