@@ -6,6 +6,7 @@ import pg from 'pg'
 import { countingDialect } from './counting-dialect.ts'
 import { lockDataDir } from './data-dir-lock.ts'
 import type { Database, Db } from './database.ts'
+import { ConnectionCircuit } from './outage.ts'
 import { PGliteDialect } from './pglite-dialect.ts'
 import { pgliteParsers, pgTypes } from './type-parsers.ts'
 
@@ -38,7 +39,21 @@ function preparedName(text: string): string {
   return name
 }
 
+/** Opening a connection: a server that has not let us in by then counts as down (see outage.ts). */
+const CONNECT_TIMEOUT_MS = 1000
+/** Waiting for a busy pool's next free connection; the server is up, so this may be longer. */
+const POOL_WAIT_TIMEOUT_MS = 5000
+/** While the server is down, at most one connection attempt this often (a request waits for it; the others get 503 at once). */
+const RETRY_INTERVAL_MS = 250
+
 class PreparingClient extends pg.Client {
+  constructor(config: pg.ClientConfig = {}) {
+    super({ ...config, connectionTimeoutMillis: CONNECT_TIMEOUT_MS })
+    // A connection lost while a request holds the client fails that request's statement; the
+    // client emits it as well, and an 'error' event nobody listens to would end the process.
+    this.on('error', () => {})
+  }
+
   // biome-ignore lint/suspicious/noExplicitAny: pg's overloads; Kysely calls query(text, values)
   override query(config: any, values?: any, callback?: any): any {
     if (typeof config === 'string' && config.trimStart().startsWith(PREPARED_MARK)) {
@@ -55,7 +70,8 @@ export function createPgPool(options: PostgresOptions): pg.Pool {
     max: options.poolSize,
     types: pgTypes,
     application_name: 'brisk',
-    connectionTimeoutMillis: 5000,
+    // the client's own CONNECT_TIMEOUT_MS bounds opening a connection; this bounds waiting for one
+    connectionTimeoutMillis: POOL_WAIT_TIMEOUT_MS,
     ...(options.statementTimeoutMs > 0 ? { statement_timeout: options.statementTimeoutMs } : {}),
   })
   // An idle client that loses its server emits here; without a listener the process would crash.
@@ -65,7 +81,9 @@ export function createPgPool(options: PostgresOptions): pg.Pool {
 
 export function connectPostgres(options: PostgresOptions): Db {
   const pool = createPgPool(options)
-  const primary = new Kysely<Database>({ dialect: countingDialect(new PostgresDialect({ pool })) })
+  const circuit = new ConnectionCircuit(() => pool.connect(), { retryIntervalMs: RETRY_INTERVAL_MS })
+  const guarded = { connect: () => circuit.acquire(), end: () => pool.end() }
+  const primary = new Kysely<Database>({ dialect: countingDialect(new PostgresDialect({ pool: guarded })) })
   return {
     kind: 'postgres',
     primary,

@@ -126,7 +126,10 @@ const MAX_RETRY_DELAY_MS = 30_000
 export async function migrate(db: Kysely<Database>, options: MigrateOptions = {}): Promise<string[]> {
   const files = readMigrationFiles(options.dir)
   return db.connection().execute(async (conn) => {
-    await sql`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`.execute(conn)
+    await waitForLock(async () => {
+      const { rows } = await sql<{ locked: boolean }>`select pg_try_advisory_lock(${MIGRATION_LOCK_KEY}) as locked`.execute(conn)
+      return rows[0]?.locked === true
+    })
     try {
       await ensureMigrationTable(conn)
       const statuses = compare(files, await appliedMigrations(conn))
@@ -164,7 +167,22 @@ export async function migrate(db: Kysely<Database>, options: MigrateOptions = {}
  * migration, or the same work in another process (seeding the demo shop), waits its turn.
  */
 export async function holdMigrationLock(trx: Transaction<Database>): Promise<void> {
-  await sql`select pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`.execute(trx)
+  await waitForLock(async () => {
+    const { rows } = await sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(${MIGRATION_LOCK_KEY}) as locked`.execute(trx)
+    return rows[0]?.locked === true
+  })
+}
+
+/**
+ * Waits for the migration lock by trying again and again rather than in one blocking call: a
+ * session blocked in `pg_advisory_lock` holds its statement's snapshot for the whole wait, and a
+ * CREATE INDEX CONCURRENTLY in the migrating process waits for every older snapshot, so each
+ * would wait for the other (PostgreSQL aborts one as a deadlock). Between tries there is none.
+ */
+async function waitForLock(tryLock: () => Promise<boolean>): Promise<void> {
+  for (let delayMs = 20; !(await tryLock()); delayMs = Math.min(delayMs * 2, 500)) {
+    await new Promise((resolve) => setTimeout(resolve, delayMs))
+  }
 }
 
 function throwIfHistoryChanged(statuses: MigrationStatus[]): void {
