@@ -2,7 +2,8 @@ import type { FastifyRequest } from 'fastify'
 import { errorResponses, IdParams } from '../../infra/http/schemas.ts'
 import type { HttpServer } from '../../infra/http/server.ts'
 import { CreatedToken, CreateTokenBody, Token, TokenPage, TokenQuery } from './access.schemas.ts'
-import { type AccessService, type Principal, TOKEN_CACHE_SECONDS, unauthenticated } from './access.service.ts'
+import { type AccessService, type Principal, unauthenticated } from './access.service.ts'
+import { TOKEN_CACHE_SECONDS } from './access.token-cache.ts'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -74,9 +75,9 @@ export function registerTokenRoutes(app: HttpServer, access: AccessService): voi
         tags,
         summary: 'Revoke an API token',
         description:
-          'The token is refused from its next request on in this process. Other Brisk processes cache a verified ' +
-          `token for up to ${TOKEN_CACHE_SECONDS} s and may accept it that long. Revoking a revoked token changes ` +
-          `nothing; a token cannot revoke itself (409). ${ADMIN_ONLY}`,
+          'The token is refused from its next request on by this server, and within ' +
+          `${TOKEN_CACHE_SECONDS} s by every other Brisk process on the same database (each caches a looked-up token ` +
+          `that long). Revoking a revoked token changes nothing; a token cannot revoke itself (409). ${ADMIN_ONLY}`,
         params: IdParams,
         response: { 200: Token, ...errorResponses(400, 401, 403, 404, 409) },
       },

@@ -1,16 +1,16 @@
 import { Type } from 'typebox'
-import { Id, Page, PageQuery } from '../../infra/http/schemas.ts'
+import { Id, Page, PageQuery, Text } from '../../infra/http/schemas.ts'
 import { ROLES, TOKEN_NAME_MAX_LENGTH } from './access.service.ts'
 
 const Role = Type.Enum([...ROLES], {
   description: 'admin: everything; manager: catalog, stock, locations; cashier: sales and reads',
 })
 
-const LocationCode = Type.String({ pattern: '^[A-Za-z0-9_-]{1,32}$', description: 'A location code, such as MAIN' })
+const LocationCode = Text({ pattern: '^[A-Za-z0-9_-]{1,32}$', description: 'A location code, such as MAIN' })
 
 export const CreateTokenBody = Type.Object(
   {
-    name: Type.String({
+    name: Text({
       minLength: 1,
       maxLength: TOKEN_NAME_MAX_LENGTH,
       pattern: '\\S',

@@ -3,6 +3,7 @@ import type { Db, Executor } from '../../infra/db/database.ts'
 import { AppError, conflict, forbidden, invalid, notFound } from '../../infra/errors.ts'
 import * as repo from './access.repository.ts'
 import type { Role } from './access.tables.ts'
+import { createTokenCache } from './access.token-cache.ts'
 
 export const ROLES: readonly Role[] = ['admin', 'manager', 'cashier']
 export const TOKEN_NAME_MAX_LENGTH = 100
@@ -50,8 +51,6 @@ export function idempotencyScopeOf(principal: Principal): string {
 }
 
 const TOKEN_PREFIX = 'brisk_'
-/** Seconds a verified token stays cached in this process; a revocation elsewhere takes at most this long to bite here. */
-export const TOKEN_CACHE_SECONDS = 30
 
 export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex')
@@ -114,22 +113,14 @@ function requireTokenAdmin(principal: Principal): void {
 }
 
 export function createAccessService(db: Db) {
-  const cache = new Map<string, { principal: Principal | null; expiresAt: number }>()
-  /** Counts revocations: a lookup that a revocation overtook must not put what it read in the cache. */
-  let revocations = 0
+  const tokens = createTokenCache(async (hash) => {
+    const row = await repo.findActiveTokenByHash(db.primary, hash)
+    return row ? { tokenId: row.id, name: row.name, role: row.role, locationIds: row.location_ids } : null
+  })
 
-  async function authenticate(token: string): Promise<Principal | null> {
-    const hash = hashToken(token)
-    const now = Date.now()
-    const cached = cache.get(hash)
-    if (cached && cached.expiresAt > now) return cached.principal
-    const seen = revocations
-    const row = token.startsWith(TOKEN_PREFIX) ? await repo.findActiveTokenByHash(db.primary, hash) : undefined
-    const principal = row ? { tokenId: row.id, name: row.name, role: row.role, locationIds: row.location_ids } : null
-    if (seen !== revocations) return principal
-    if (cache.size > 10_000) cache.clear()
-    cache.set(hash, { principal, expiresAt: now + TOKEN_CACHE_SECONDS * 1000 })
-    return principal
+  /** The caller a bearer token names; null when it is unknown or revoked (see TOKEN_CACHE_SECONDS for how soon). */
+  function authenticate(token: string): Promise<Principal | null> {
+    return token.startsWith(TOKEN_PREFIX) ? tokens.get(hashToken(token)) : Promise.resolve(null)
   }
 
   /** `by` is the calling admin over HTTP; from the CLI it is Brisk itself. */
@@ -150,7 +141,7 @@ export function createAccessService(db: Db) {
 
   /**
    * Revoking is idempotent. The token stops working in this process at once; another process may
-   * accept it from its cache for up to TOKEN_CACHE_SECONDS.
+   * accept it from its cache for up to TOKEN_CACHE_SECONDS after this commits.
    */
   async function revokeToken(id: number, by: Principal = SYSTEM_PRINCIPAL): Promise<Token> {
     requireTokenAdmin(by)
@@ -160,10 +151,7 @@ export function createAccessService(db: Db) {
     }
     const row = await repo.revokeToken(db.primary, id)
     if (!row) throw notFound('ACCESS_TOKEN_NOT_FOUND', `No token with id ${id}`)
-    revocations++
-    for (const [hash, entry] of cache) {
-      if (entry.principal?.tokenId === id) cache.delete(hash)
-    }
+    tokens.forget(id)
     return toToken(row)
   }
 

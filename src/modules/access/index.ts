@@ -14,3 +14,4 @@ export {
   requireRole,
   type Token,
 } from './access.service.ts'
+export { TOKEN_CACHE_SECONDS } from './access.token-cache.ts'

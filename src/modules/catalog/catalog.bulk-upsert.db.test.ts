@@ -3,6 +3,7 @@ import { test } from 'node:test'
 import { describeEachDatabase } from '../../../test/db.ts'
 import { countQueries } from '../../../test/expect-queries.ts'
 import { createToken, createUnits } from '../../../test/factories.ts'
+import type { AppError } from '../../infra/errors.ts'
 import { BULK_CHUNK_SIZE, type BulkProductInput } from './catalog.bulk-upsert.ts'
 import { createCatalogService } from './catalog.service.ts'
 import { productCount, useCatalogApp } from './catalog.test-support.ts'
@@ -31,7 +32,11 @@ describeEachDatabase('catalog: bulk upsert', (ctx) => {
     for (const size of [10, 1000, 2500]) {
       const progress: number[] = []
       const { result, count } = await countQueries(() =>
-        catalog.bulkUpsertProducts(principal, { products: bulkLines(`S${size}`, size) }, { onProgress: (p) => progress.push(p.done) }),
+        catalog.bulkUpsertProducts(principal, { products: bulkLines(`S${size}`, size) }, {
+          onProgress: (p) => {
+            progress.push(p.done)
+          },
+        }),
       )
       assert.equal(result.created, size)
       assert.equal(result.updated, 0)
@@ -41,10 +46,10 @@ describeEachDatabase('catalog: bulk upsert', (ctx) => {
     }
     const perChunk = (counts.get(2500)! - counts.get(1000)!) / 2
     const fixed = counts.get(1000)! - perChunk
-    // begin, products, units, commit
-    assert.equal(perChunk, 4)
-    // units, existing SKUs, barcode owners, missing categories
-    assert.equal(fixed, 4)
+    // begin, the chunk's missing categories, products, units, commit
+    assert.equal(perChunk, 5)
+    // units, existing SKUs, barcode owners
+    assert.equal(fixed, 3)
     assert.equal(counts.get(10), fixed + 1 * perChunk)
     assert.equal(counts.get(1000), fixed + 1 * perChunk)
     assert.equal(counts.get(2500), fixed + 3 * perChunk)
@@ -153,5 +158,46 @@ describeEachDatabase('catalog: bulk upsert', (ctx) => {
       payload: { products: Array.from({ length: 10_001 }, (_, i) => ({ sku: `Z${i}`, name: 'z', baseUnit: 'each', price: 1 })) },
     })
     assert.equal(tooMany.statusCode, 400)
+  })
+
+  test('a chunk the database refuses writes nothing — no category, product or unit of it — and earlier chunks stay', async () => {
+    await createUnits(ctx.db, ['each', 'box12'])
+    const { principal } = await createToken(ctx.db, 'manager')
+    const catalog = createCatalogService(ctx.db)
+    const products = bulkLines('R', BULK_CHUNK_SIZE + 500).map((p, i) => (i < BULK_CHUNK_SIZE ? p : { ...p, category: 'Late' }))
+    // Another writer takes a barcode of the second chunk after every line was checked and the first chunk committed.
+    const takeBarcode = async ({ done }: { done: number }) => {
+      if (done !== BULK_CHUNK_SIZE) return
+      const rival = { sku: 'RIVAL', name: 'Rival', base_unit: 'each', price: '1', barcode: 'R-EAN-1200' }
+      await ctx.db.primary.insertInto('product').values(rival).execute()
+    }
+    await assert.rejects(catalog.bulkUpsertProducts(principal, { products }, { onProgress: takeBarcode }), (error: AppError) => {
+      assert.equal(error.kind, 'conflict')
+      assert.equal(error.code, 'CATALOG_BARCODE_EXISTS')
+      assert.deepEqual(error.details, {
+        count: 1,
+        lines: [{ field: '/products/1200', sku: 'R-1200', barcode: 'R-EAN-1200', ownerSku: 'RIVAL' }],
+        written: BULK_CHUNK_SIZE,
+      })
+      assert.match(error.message, /The 1000 lines before products\[1000\] were written; products\[1000\] and those after it/)
+      return true
+    })
+
+    const stored = await ctx.db.primary
+      .selectFrom('product as p')
+      .leftJoin('product_unit as pu', 'pu.product_id', 'p.id')
+      .select(['p.sku', 'pu.unit_code'])
+      .execute()
+    const chunkOf = (sku: string) => (sku === 'RIVAL' ? 'rival' : Number(sku.slice(2)) < BULK_CHUNK_SIZE ? 'first' : 'second')
+    assert.equal(stored.filter((r) => chunkOf(r.sku) === 'first' && r.unit_code === 'box12').length, BULK_CHUNK_SIZE)
+    assert.deepEqual(stored.filter((r) => chunkOf(r.sku) === 'second'), [], 'no product or unit of the refused chunk')
+    assert.equal(stored.length, BULK_CHUNK_SIZE + 1)
+    const categories = (await catalog.listCategories()).map((c) => c.name).sort()
+    assert.deepEqual(categories, ['Drinks', 'Snacks'], 'the category only the refused chunk named was not created')
+
+    products[1200] = { ...products[1200]!, barcode: 'R-EAN-1200-B' }
+    const rerun = await catalog.bulkUpsertProducts(principal, { products })
+    assert.deepEqual(rerun, { total: 1500, created: 500, updated: 1000, categoriesCreated: 1 })
+    assert.equal((await catalog.lookupProduct('R-EAN-1200-B')).product.category?.name, 'Late')
   })
 })

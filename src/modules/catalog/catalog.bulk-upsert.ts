@@ -38,8 +38,8 @@ export interface BulkUpsertProgress {
 }
 
 export interface BulkUpsertOptions {
-  /** called after every committed chunk */
-  onProgress?: ((progress: BulkUpsertProgress) => void) | undefined
+  /** called after every committed chunk, and awaited before the next one is written */
+  onProgress?: ((progress: BulkUpsertProgress) => void | Promise<void>) | undefined
 }
 
 export interface BulkUpsertResult {
@@ -155,12 +155,59 @@ async function checkBulkReferences(db: Executor, lines: readonly PreparedLine[])
   }
 }
 
+/** The categories a chunk names, each once. */
+const categoryNamesOf = (chunk: readonly PreparedLine[]) => [
+  ...new Set(chunk.flatMap((l) => (typeof l.row.category === 'string' ? [l.row.category] : []))),
+]
+
+/**
+ * Writes one chunk in one transaction: the missing categories it names, its products, their units.
+ * Categories are created here rather than for the whole request up front, so a refused chunk leaves
+ * no category behind.
+ */
+function writeChunk(db: Db, chunk: readonly PreparedLine[]) {
+  return db.primary.transaction().execute(async (trx) => {
+    const names = categoryNamesOf(chunk)
+    const categories = names.length > 0 ? await repo.insertMissingCategories(trx, names) : []
+    const rows = await repo.upsertProducts(trx, chunk.map((l) => l.row))
+    const idOf = new Map(rows.map((r) => [r.sku, r.id]))
+    const withUnits = chunk.filter((l) => l.units !== undefined)
+    await repo.replaceProductUnits(
+      trx,
+      withUnits.map((l) => idOf.get(l.row.sku)!),
+      withUnits.flatMap((l) => (l.units ?? []).map((u) => ({ productId: idOf.get(l.row.sku)!, ...u }))),
+    )
+    return { rows, categoriesCreated: categories.length }
+  })
+}
+
+/**
+ * The error for a chunk the database refused after the checks passed (a concurrent writer took one
+ * of its barcodes meanwhile). The chunk is checked again to name its lines, and the message says
+ * what was saved: the chunks before it are committed, this one and the rest wrote nothing.
+ */
+async function chunkRefused(db: Db, error: unknown, chunk: readonly PreparedLine[], written: number): Promise<unknown> {
+  if (!(error instanceof AppError)) return error
+  let refused: AppError = error
+  try {
+    await checkBulkReferences(db.primary, chunk)
+  } catch (named) {
+    if (named instanceof AppError) refused = named
+  }
+  const first = chunk[0]!.path
+  const kept = `The ${written} lines before ${first} were written; ${first} and those after it were not.`
+  const saved = written === 0 ? 'Nothing was written.' : kept
+  const details = typeof refused.details === 'object' && refused.details !== null ? refused.details : {}
+  return new AppError(refused.kind, refused.code, `${refused.message} ${saved}`, { ...details, written })
+}
+
 /**
  * Inserts or updates products by SKU. Every line is checked first (fields, units, base units,
- * barcodes), so bad input writes nothing. Missing categories named by lines are then created,
- * and the lines are written in chunks of BULK_CHUNK_SIZE, one short transaction each holding
- * two statements (products, then their units) whatever the chunk size. If a chunk still fails
- * (a concurrent writer took a barcode), earlier chunks stay committed; rerunning is safe.
+ * barcodes), so bad input writes nothing. The lines are then written in chunks of BULK_CHUNK_SIZE,
+ * each one short transaction that creates the missing categories its lines name and writes the
+ * products and their units, a fixed number of statements whatever the chunk size. A chunk is atomic:
+ * if the database still refuses it (a concurrent writer took a barcode), it writes nothing, the
+ * chunks before it stay committed, and the error says how many lines were written; rerunning is safe.
  */
 export async function bulkUpsertProducts(
   db: Db,
@@ -172,30 +219,21 @@ export async function bulkUpsertProducts(
   const lines = prepareBulkLines(input.products)
   await checkBulkReferences(db.primary, lines)
 
-  const categoryNames = [...new Set(lines.flatMap((l) => (typeof l.row.category === 'string' ? [l.row.category] : [])))]
-  const categoriesCreated = categoryNames.length > 0 ? (await repo.insertMissingCategories(db.primary, categoryNames)).length : 0
-
-  const result: BulkUpsertResult = { total: lines.length, created: 0, updated: 0, categoriesCreated }
+  const result: BulkUpsertResult = { total: lines.length, created: 0, updated: 0, categoriesCreated: 0 }
   for (let start = 0; start < lines.length; start += BULK_CHUNK_SIZE) {
     const chunk = lines.slice(start, start + BULK_CHUNK_SIZE)
-    const upserted = await translatingConflicts(() =>
-      db.primary.transaction().execute(async (trx) => {
-        const rows = await repo.upsertProducts(trx, chunk.map((l) => l.row))
-        const idOf = new Map(rows.map((r) => [r.sku, r.id]))
-        const withUnits = chunk.filter((l) => l.units !== undefined)
-        await repo.replaceProductUnits(
-          trx,
-          withUnits.map((l) => idOf.get(l.row.sku)!),
-          withUnits.flatMap((l) => (l.units ?? []).map((u) => ({ productId: idOf.get(l.row.sku)!, ...u }))),
-        )
-        return rows
-      }),
-    )
-    for (const row of upserted) {
+    let written: Awaited<ReturnType<typeof writeChunk>>
+    try {
+      written = await translatingConflicts(() => writeChunk(db, chunk))
+    } catch (error) {
+      throw await chunkRefused(db, error, chunk, start)
+    }
+    result.categoriesCreated += written.categoriesCreated
+    for (const row of written.rows) {
       if (row.inserted) result.created += 1
       else result.updated += 1
     }
-    options.onProgress?.({ done: start + chunk.length, total: lines.length })
+    await options.onProgress?.({ done: start + chunk.length, total: lines.length })
   }
   return result
 }

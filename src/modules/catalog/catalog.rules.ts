@@ -1,6 +1,14 @@
 /** Shared by the catalog workflows: who may write, reading decimal fields and unit conversions, unique violations as 409s. */
 import type { Executor } from '../../infra/db/database.ts'
-import { type Big, parseDecimal } from '../../infra/decimal.ts'
+import {
+  Big,
+  checkDecimal,
+  type DecimalLimits,
+  FACTOR_LIMITS,
+  PRICE_LIMITS,
+  parseDecimal,
+  TAX_RATE_LIMITS,
+} from '../../infra/decimal.ts'
 import { type AppError, conflict, invalid } from '../../infra/errors.ts'
 import { fieldOf } from './catalog.quantities.ts'
 import * as repo from './catalog.repository.ts'
@@ -16,35 +24,25 @@ export interface ProductUnitInput {
   barcode?: string | null | undefined
 }
 
-function readDecimal(
-  value: DecimalValue,
-  field: string,
-  code: string,
-  rule: { places: number; positive?: boolean; max: string },
-): string {
+/** A catalog decimal within its limits (see infra/decimal.ts); every problem of one field has that field's code. */
+function readDecimal(value: DecimalValue, field: string, code: string, limits: DecimalLimits): string {
   let n: Big
   try {
     n = parseDecimal(value, field)
   } catch {
     throw invalid(code, `${field} is not a decimal number.`, { field: fieldOf(field) })
   }
-  if (rule.positive ? n.lte(0) : n.lt(0)) {
-    throw invalid(code, `${field} must be ${rule.positive ? 'above' : 'at least'} 0.`, { field: fieldOf(field) })
+  const positive = new Big(limits.min).gt(0)
+  if (positive ? n.lte(0) : n.lt(0)) {
+    throw invalid(code, `${field} must be ${positive ? 'above' : 'at least'} 0.`, { field: fieldOf(field) })
   }
-  if (!n.round(rule.places, 0).eq(n)) {
-    throw invalid(code, `${field} may have at most ${rule.places} decimals.`, { field: fieldOf(field) })
-  }
-  if (n.gt(rule.max)) throw invalid(code, `${field} must be at most ${rule.max}.`, { field: fieldOf(field) })
-  return n.toFixed()
+  return checkDecimal(n, field, limits, code).toFixed()
 }
 
-// Limits are the columns' own: numeric(14,2), numeric(6,3) with a check to 100, numeric(20,9).
-export const readPrice = (value: DecimalValue, field: string) =>
-  readDecimal(value, field, 'CATALOG_INVALID_PRICE', { places: 2, max: '999999999999.99' })
+export const readPrice = (value: DecimalValue, field: string) => readDecimal(value, field, 'CATALOG_INVALID_PRICE', PRICE_LIMITS)
 export const readTaxRate = (value: DecimalValue, field: string) =>
-  readDecimal(value, field, 'CATALOG_INVALID_TAX_RATE', { places: 3, max: '100' })
-const readFactor = (value: DecimalValue, field: string) =>
-  readDecimal(value, field, 'CATALOG_INVALID_FACTOR', { places: 9, positive: true, max: '99999999999.999999999' })
+  readDecimal(value, field, 'CATALOG_INVALID_TAX_RATE', TAX_RATE_LIMITS)
+const readFactor = (value: DecimalValue, field: string) => readDecimal(value, field, 'CATALOG_INVALID_FACTOR', FACTOR_LIMITS)
 
 export function readUnits(units: readonly ProductUnitInput[], baseUnit: string, field: string) {
   const seen = new Set<string>()

@@ -1,5 +1,6 @@
 import { Type } from 'typebox'
-import { DecimalInput, DecimalOutput, Id, Page, PageQuery } from '../../infra/http/schemas.ts'
+import { FACTOR_LIMITS, PRICE_LIMITS, TAX_RATE_LIMITS } from '../../infra/decimal.ts'
+import { Decimal, DecimalOutput, Id, Page, PageQuery, Text } from '../../infra/http/schemas.ts'
 
 const Nullable = <T extends import('typebox').TSchema>(schema: T) => Type.Union([schema, Type.Null()])
 
@@ -23,18 +24,20 @@ export const UnitPriceOutput = Type.String({
 /** No leading or trailing blanks: these values are keys people search and match on. */
 const TRIMMED = '^\\S(.*\\S)?$'
 
-const Sku = Type.String({ minLength: 1, maxLength: 64, pattern: TRIMMED })
-const Barcode = Type.String({ minLength: 1, maxLength: 64, pattern: '^\\S+$' })
+const Sku = Text({ minLength: 1, maxLength: 64, pattern: TRIMMED })
+const Barcode = Text({ minLength: 1, maxLength: 64, pattern: '^\\S+$' })
 const UNIT_CODE = '^[a-z0-9_]{1,32}$'
-const UnitCode = Type.String({ pattern: UNIT_CODE, description: 'Lower-case letters, digits and _' })
-const CategoryName = Type.String({ minLength: 1, maxLength: 100, pattern: TRIMMED })
-const ProductName = Type.String({ minLength: 1, maxLength: 200 })
-const Description = Type.String({ maxLength: 5000 })
+const UnitCode = Text({ pattern: UNIT_CODE, description: 'Lower-case letters, digits and _' })
+const CategoryName = Text({ minLength: 1, maxLength: 100, pattern: TRIMMED })
+const ProductName = Text({ minLength: 1, maxLength: 200 })
+const Description = Text({ maxLength: 5000 })
+const Price = Decimal(PRICE_LIMITS, 'Price of one base unit')
+const TaxRate = Decimal(TAX_RATE_LIMITS, 'Tax rate in percent')
 
 export const Unit = Type.Object({ code: Type.String(), name: Type.String() })
 
 export const CreateUnitBody = Type.Object(
-  { code: UnitCode, name: Type.String({ minLength: 1, maxLength: 100 }) },
+  { code: UnitCode, name: Text({ minLength: 1, maxLength: 100 }) },
   { additionalProperties: false },
 )
 
@@ -54,7 +57,7 @@ export const CreateCategoryBody = Type.Object(
 const UnitConversion = Type.Object(
   {
     unit: UnitCode,
-    factor: DecimalInput,
+    factor: Decimal(FACTOR_LIMITS, 'Base units in one of this unit'),
     barcode: Type.Optional(Nullable(Barcode)),
   },
   { additionalProperties: false },
@@ -70,8 +73,8 @@ const productFields = {
   name: ProductName,
   description: Type.Optional(Description),
   baseUnit: UnitCode,
-  price: DecimalInput,
-  taxRate: Type.Optional(DecimalInput),
+  price: Price,
+  taxRate: Type.Optional(TaxRate),
   active: Type.Optional(Type.Boolean()),
   units: Type.Optional(Units),
 }
@@ -88,8 +91,8 @@ export const UpdateProductBody = Type.Object(
     name: Type.Optional(ProductName),
     description: productFields.description,
     categoryId: Type.Optional(Nullable(Id)),
-    baseUnit: Type.Optional(Type.String({ pattern: UNIT_CODE, description: 'Cannot change; accepted when unchanged' })),
-    price: Type.Optional(DecimalInput),
+    baseUnit: Type.Optional(Text({ pattern: UNIT_CODE, description: 'Cannot change; accepted when unchanged' })),
+    price: Type.Optional(Price),
     taxRate: productFields.taxRate,
     active: productFields.active,
     units: productFields.units,
@@ -140,7 +143,7 @@ export const ProductQuery = Type.Object(
     ...PageQuery,
     categoryId: Type.Optional(Id),
     active: Type.Optional(Type.Boolean()),
-    q: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Part of the name or SKU, any case' })),
+    q: Type.Optional(Text({ minLength: 1, maxLength: 100, description: 'Part of the name or SKU, any case' })),
   },
   { additionalProperties: false },
 )
@@ -148,7 +151,7 @@ export const ProductQuery = Type.Object(
 export const ProductPage = Page(Product)
 
 export const LookupQuery = Type.Object(
-  { code: Type.String({ minLength: 1, maxLength: 64, description: 'A SKU, a product barcode or a unit barcode' }) },
+  { code: Text({ minLength: 1, maxLength: 64, description: 'A SKU, a product barcode or a unit barcode' }) },
   { additionalProperties: false },
 )
 
