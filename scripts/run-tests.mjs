@@ -62,6 +62,8 @@ try {
       'tsx',
       '--test',
       '--test-concurrency=2',
+      // a test that hangs fails after this long instead of holding up the whole run
+      '--test-timeout=120000',
       '--test-reporter=spec',
       '--test-reporter-destination=stdout',
       `--test-reporter=${path.join(import.meta.dirname, 'slowest-files-reporter.mjs')}`,

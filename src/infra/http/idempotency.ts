@@ -1,11 +1,12 @@
 import type { FastifyReply } from 'fastify'
 import { Type } from 'typebox'
 import { MAX_IDEMPOTENCY_KEY_LENGTH, type Replayable, type WriteOptions } from '../idempotency/idempotency.ts'
+import { Text } from './schemas.ts'
 
 /** The header schema of every idempotent write route. */
 export const IdempotencyHeaders = Type.Object({
   'idempotency-key': Type.Optional(
-    Type.String({
+    Text({
       minLength: 1,
       maxLength: MAX_IDEMPOTENCY_KEY_LENGTH,
       description: 'A retry with the same key returns the first response instead of writing again',

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { type TSchema, Type } from 'typebox'
+import { Text } from './schemas.ts'
 
 /**
  * `Prefer: return=minimal` (RFC 7240): a client that does not need the whole resource back (a till
@@ -12,7 +13,7 @@ const RETURN_MINIMAL = /(?:^|,)\s*return\s*=\s*"?minimal"?\s*(?:[;,]|$)/i
 
 /** The `prefer` property of a route's header schema. */
 export const PreferHeader = Type.Optional(
-  Type.String({ description: '`return=minimal` for a short answer instead of the whole resource', examples: ['return=minimal'] }),
+  Text({ description: '`return=minimal` for a short answer instead of the whole resource', examples: ['return=minimal'] }),
 )
 
 /** A response: the full resource as JSON, or the short answer under MINIMAL_MEDIA_TYPE. */

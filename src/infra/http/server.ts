@@ -7,7 +7,7 @@ import addFormats from 'ajv-formats'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify'
 import type { Config, LogLevel } from '../../config/config.ts'
 import { newQueryStats, type QueryStats, runWithQueryStats } from '../db/query-stats.ts'
-import { answerFrameworkError, installErrorHandler } from './error-handler.ts'
+import { answerClientError, answerFrameworkError, installErrorHandler } from './error-handler.ts'
 import { createMetrics, type Metrics } from './metrics.ts'
 import { REQUEST_ID_HEADER, requestIdOf } from './request-id.ts'
 import { installRouteSummaries } from './route-summary.ts'
@@ -108,6 +108,8 @@ export async function createHttpServer(config: Config, options: HttpServerOption
     bodyLimit: config.bodyLimitBytes,
     genReqId: requestIdOf,
     frameworkErrors: answerFrameworkError,
+    // what Node's HTTP parser refuses (400, 408, 431) gets the standard error body too
+    clientErrorHandler: answerClientError,
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   // Path and query values arrive as text and must be coerced; a JSON body must already have the

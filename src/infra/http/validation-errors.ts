@@ -28,7 +28,7 @@ const described = new WeakSet<ValidationDetail>()
  * literals, else the errors of the one branch whose type the value has, else the forms accepted.
  */
 export function validationDetails(errors: readonly ErrorObject[], part: RequestPart): ValidationDetail[] {
-  const details = collapse(errors, part)
+  const details = collapse(withoutRangeOfMalformed(errors), part)
   const seen = new Set<string>()
   return details.filter((d) => {
     const key = `${d.field}\n${d.message}`
@@ -36,6 +36,16 @@ export function validationDetails(errors: readonly ErrorObject[], part: RequestP
     seen.add(key)
     return true
   })
+}
+
+/** A value that is not a date at all has no place in the range of dates: its format error says enough. */
+function withoutRangeOfMalformed(errors: readonly ErrorObject[]): readonly ErrorObject[] {
+  const parentOf = (e: ErrorObject) => e.schemaPath.slice(0, e.schemaPath.lastIndexOf('/'))
+  const malformed = new Set(errors.filter((e) => e.keyword === 'format').map((e) => `${e.instancePath} ${parentOf(e)}`))
+  if (malformed.size === 0) return errors
+  return errors.filter(
+    (e) => !(e.keyword === 'formatMinimum' || e.keyword === 'formatMaximum') || !malformed.has(`${e.instancePath} ${parentOf(e)}`),
+  )
 }
 
 function collapse(errors: readonly ErrorObject[], part: RequestPart): ValidationDetail[] {
@@ -139,6 +149,20 @@ const FORM_BY_TYPE: Record<string, string> = {
   null: 'null',
 }
 
+/** How the date formats are named in messages; others as "a string in <format> format". */
+const FORM_BY_FORMAT: Record<string, string> = {
+  date: 'a calendar date such as 2026-01-31',
+  'date-time': 'a timestamp with its offset such as 2026-01-31T09:30:00Z',
+}
+
+function describeFormat(schema: Schema): string {
+  const format = String(schema['format'])
+  const form = FORM_BY_FORMAT[format] ?? `a string in ${format} format`
+  const from = schema['formatMinimum']
+  const to = schema['formatMaximum']
+  return typeof from === 'string' && typeof to === 'string' ? `${form}, from ${from} to ${to}` : form
+}
+
 function describeForms(schema: Schema): string[] {
   if (Array.isArray(schema['anyOf'])) return (schema['anyOf'] as Schema[]).flatMap(describeForms)
   const literals = literalValues([schema])
@@ -146,8 +170,14 @@ function describeForms(schema: Schema): string[] {
   const type = typeof schema['type'] === 'string' ? schema['type'] : undefined
   const form = (type && FORM_BY_TYPE[type]) ?? 'a valid value'
   if (typeof schema['pattern'] === 'string') return [`${form} matching ${schema['pattern']}`]
-  if (typeof schema['format'] === 'string') return [`${form} in ${schema['format']} format`]
+  if (typeof schema['format'] === 'string') return [describeFormat(schema)]
   return [form]
+}
+
+/** True for the `not` that Text adds to every request string (see infra/http/schemas.ts). */
+function isNulRefusal(error: ErrorObject): boolean {
+  const schema = error.schema as Schema | undefined
+  return error.keyword === 'not' && schema?.['pattern'] === '\\u0000'
 }
 
 function oneOf(part: RequestPart, field: string, allowed: unknown[]): ValidationDetail {
@@ -180,6 +210,21 @@ function plainDetail(error: ErrorObject, part: RequestPart): ValidationDetail {
       const type = String(params['type'])
       return { in: part, field, message: `must be ${FORM_BY_TYPE[type] ?? type}` }
     }
+    case 'not':
+      if (isNulRefusal(error)) return { in: part, field, message: 'must not contain the NUL character (\\u0000)' }
+      return { in: part, field, message: error.message ?? 'is not valid' }
+    case 'pattern': {
+      // A pattern is exact but hard to read: the field's description says the same in words.
+      const description = (error.parentSchema as Schema | undefined)?.['description']
+      const message = error.message ?? 'is not valid'
+      return { in: part, field, message: typeof description === 'string' ? `${message} (${description})` : message }
+    }
+    case 'format':
+      return { in: part, field, message: `must be ${describeFormat((error.parentSchema ?? {}) as Schema)}` }
+    case 'formatMinimum':
+      return { in: part, field, message: `must not be before ${String(params['limit'])}` }
+    case 'formatMaximum':
+      return { in: part, field, message: `must not be after ${String(params['limit'])}` }
     default:
       return { in: part, field, message: error.message ?? 'is not valid' }
   }

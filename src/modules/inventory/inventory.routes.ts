@@ -1,4 +1,5 @@
 import { Type } from 'typebox'
+import { MAX_BASE_QUANTITY } from '../../infra/decimal.ts'
 import { errorResponses, IdParams } from '../../infra/http/schemas.ts'
 import type { HttpServer } from '../../infra/http/server.ts'
 import { principalOf } from '../access/index.ts'
@@ -17,6 +18,12 @@ import {
 import type { InventoryService } from './inventory.service.ts'
 
 const tags = ['inventory']
+
+/** How a quantity becomes stock: the same rule the sales use for their lines. */
+const STOCK_QUANTITIES =
+  ' Stock is kept to 6 decimals of the base unit: quantity × the unit\'s factor is rounded half-up to 6 decimals, and ' +
+  `the movements answered are what the ledger holds; a line that rounds to zero is refused (422), and so is more than ${MAX_BASE_QUANTITY} ` +
+  'base units of one product in one request.'
 
 export function registerInventoryRoutes(app: HttpServer, inventory: InventoryService): void {
   app.get(
@@ -115,7 +122,7 @@ export function registerInventoryRoutes(app: HttpServer, inventory: InventorySer
         summary: 'Adjust stock',
         description:
           'Add (positive quantities) or remove (negative) stock of many products at one location, in a constant number of ' +
-          'statements; refused whole, naming every short line, if a location that forbids it would go below zero.',
+          `statements; refused whole, naming every short line, if a location that forbids it would go below zero.${STOCK_QUANTITIES}`,
         params: IdParams,
         body: AdjustStockBody,
         response: { 200: MovementsResponse, ...errorResponses(400, 401, 403, 404, 409, 422) },
@@ -132,7 +139,7 @@ export function registerInventoryRoutes(app: HttpServer, inventory: InventorySer
         summary: 'Transfer stock',
         description:
           'Move stock between two locations (manager or admin of both); refused whole, naming every short line, ' +
-          'if the source would go below zero.',
+          `if the source would go below zero.${STOCK_QUANTITIES}`,
         body: TransferStockBody,
         response: { 200: MovementsResponse, ...errorResponses(400, 401, 403, 404, 409, 422) },
       },

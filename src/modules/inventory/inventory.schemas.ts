@@ -1,19 +1,20 @@
 import { Type } from 'typebox'
-import { DecimalInput, DecimalOutput, Id, Page, PageQuery } from '../../infra/http/schemas.ts'
+import { QUANTITY_LIMITS } from '../../infra/decimal.ts'
+import { Decimal, DecimalOutput, Id, Page, PageQuery, Text } from '../../infra/http/schemas.ts'
 import { STOCK_REASONS } from './inventory.tables.ts'
 
 export const StockLine = Type.Object(
   {
     productId: Type.Optional(Id),
-    sku: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-    unit: Type.Optional(Type.String({ minLength: 1, maxLength: 32, description: "Default: the product's base unit" })),
-    quantity: DecimalInput,
+    sku: Type.Optional(Text({ minLength: 1, maxLength: 64 })),
+    unit: Type.Optional(Text({ minLength: 1, maxLength: 32, description: "Default: the product's base unit" })),
+    quantity: Decimal(QUANTITY_LIMITS, 'How many of `unit`; an adjustment may remove (below zero), a transfer moves (above zero)'),
   },
   { additionalProperties: false, description: 'A product (by productId or sku) and a quantity in `unit`' },
 )
 
 const Lines = Type.Array(StockLine, { minItems: 1, maxItems: 5000 })
-const Reference = Type.Optional(Type.String({ maxLength: 200 }))
+const Reference = Type.Optional(Text({ maxLength: 200 }))
 
 export const AdjustStockBody = Type.Object(
   { reference: Reference, lines: Lines },
@@ -50,8 +51,8 @@ export const Location = Type.Object({
 
 export const CreateLocationBody = Type.Object(
   {
-    code: Type.String({ pattern: '^[A-Za-z0-9_-]{1,32}$' }),
-    name: Type.String({ minLength: 1, maxLength: 200 }),
+    code: Text({ pattern: '^[A-Za-z0-9_-]{1,32}$' }),
+    name: Text({ minLength: 1, maxLength: 200 }),
     kind: Type.Optional(LocationKind),
     allowNegativeStock: Type.Optional(Type.Boolean()),
   },
@@ -60,7 +61,7 @@ export const CreateLocationBody = Type.Object(
 
 export const UpdateLocationBody = Type.Object(
   {
-    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    name: Type.Optional(Text({ minLength: 1, maxLength: 200 })),
     kind: Type.Optional(LocationKind),
     allowNegativeStock: Type.Optional(Type.Boolean()),
   },
@@ -91,7 +92,9 @@ const StockReason = Type.Enum(STOCK_REASONS, { description: 'Why the stock moved
 export const LedgerQuery = Type.Object(
   {
     limit: PageQuery.limit,
-    before: Type.Optional(Type.Integer({ minimum: 1, description: 'Return entries older than this id (keyset pagination)' })),
+    before: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'Return entries older than this id (keyset pagination)' }),
+    ),
     productId: Type.Optional(Id),
     reason: Type.Optional(StockReason),
   },

@@ -1,8 +1,8 @@
 import type { Db, Executor } from '../../infra/db/database.ts'
-import { Big, decimalString, parseDecimal } from '../../infra/decimal.ts'
+import { Big, baseQuantityOf, checkDecimal, decimalString, MAX_BASE_QUANTITY, parseDecimal, QUANTITY_LIMITS } from '../../infra/decimal.ts'
 import { conflict, invalid, notFound } from '../../infra/errors.ts'
 import { type Principal, requireLocation, requireRole } from '../access/index.ts'
-import { fieldOf, type LineRef, namesForMessage, resolveLines } from '../catalog/index.ts'
+import { fieldOf, type LineRef, namesForMessage, type ResolvedLine, resolveLines } from '../catalog/index.ts'
 import { type StockMovement, shortStockOf } from './inventory.fragments.ts'
 import * as repo from './inventory.repository.ts'
 import type { LocationRow, StockReason } from './inventory.tables.ts'
@@ -101,6 +101,44 @@ export interface LedgerFilter {
   limit?: number | undefined
 }
 
+/** Every line's quantity, in its unit, within QUANTITY_LIMITS (a 422 naming the first line that is not). */
+function checkQuantities(lines: readonly StockLineInput[]): void {
+  lines.forEach((l, i) => {
+    const path = `lines[${i}].quantity`
+    checkDecimal(parseDecimal(l.quantity, path), path, QUANTITY_LIMITS, 'INVENTORY_INVALID_QUANTITY')
+  })
+}
+
+/**
+ * Base units as stock keeps them: quantity × factor rounded half-up to 6 decimals, the delta the
+ * ledger then shows. A line that rounds to nothing is refused rather than written as a zero
+ * movement; so is more than MAX_BASE_QUANTITY of one product, so no stock level can overflow.
+ */
+function baseQuantities(resolved: readonly ResolvedLine[]): Big[] {
+  const byProduct = new Map<number, Big>()
+  return resolved.map((line) => {
+    const path = `lines[${line.index}].quantity`
+    const base = baseQuantityOf(line.quantity, line.factor)
+    if (base.eq(0)) {
+      throw invalid(
+        'INVENTORY_QUANTITY_TOO_SMALL',
+        `${path}: ${decimalString(line.quantity)} ${line.unit} is less than 0.000001 ${line.baseUnit}, the smallest quantity stock keeps.`,
+        { field: fieldOf(path) },
+      )
+    }
+    const sum = (byProduct.get(line.productId) ?? new Big(0)).plus(base)
+    byProduct.set(line.productId, sum)
+    if (base.abs().gt(MAX_BASE_QUANTITY) || sum.abs().gt(MAX_BASE_QUANTITY)) {
+      throw invalid(
+        'INVENTORY_QUANTITY_TOO_LARGE',
+        `${path}: one request may move at most ${MAX_BASE_QUANTITY} ${line.baseUnit} of ${line.sku}.`,
+        { field: fieldOf(path), max: MAX_BASE_QUANTITY.toFixed() },
+      )
+    }
+    return base
+  })
+}
+
 export function createInventoryService(db: Db) {
   async function requireLocations(ids: number[]): Promise<void> {
     const found = await repo.findLocationsByIds(db.primary, ids)
@@ -110,10 +148,11 @@ export function createInventoryService(db: Db) {
 
   async function movementsFor(lines: StockLineInput[], locationId: number, reason: StockReason, sign: 1 | -1) {
     const resolved = await resolveLines(db.primary, lines)
-    return resolved.map((line) => ({
+    const bases = baseQuantities(resolved)
+    return resolved.map((line, i) => ({
       locationId,
       productId: line.productId,
-      delta: decimalString(sign === 1 ? line.baseQuantity : line.baseQuantity.neg()),
+      delta: decimalString(sign === 1 ? bases[i]! : bases[i]!.neg()),
       reason,
       lines: [`lines[${line.index}]`],
       sku: line.sku,
@@ -163,6 +202,7 @@ export function createInventoryService(db: Db) {
         const path = `lines[${zero}].quantity`
         throw invalid('INVENTORY_ZERO_QUANTITY', `${path} must not be zero.`, { field: fieldOf(path) })
       }
+      checkQuantities(input.lines)
       await requireLocations([locationId])
       const movements = await movementsFor(input.lines, locationId, 'adjustment', 1)
       const outcomes = await moveStockOrFail(db.primary, movements, {
@@ -186,6 +226,7 @@ export function createInventoryService(db: Db) {
           field: fieldOf(path),
         })
       }
+      checkQuantities(input.lines)
       await requireLocations([input.fromLocationId, input.toLocationId])
       const out = await movementsFor(input.lines, input.fromLocationId, 'transfer_out', -1)
       const into = out.map((m) => ({

@@ -1,12 +1,25 @@
 /** Invoice lines while they are validated and priced: request values checked, catalog prices applied, exact totals. */
-import { Big, decimalString, parseDecimal } from '../../infra/decimal.ts'
+import {
+  Big,
+  baseQuantityOf,
+  checkDecimal,
+  decimalString,
+  MAX_BASE_QUANTITY,
+  MONEY_LIMITS,
+  money,
+  PERCENT_LIMITS,
+  parseDecimal,
+  UNIT_PRICE_LIMITS,
+} from '../../infra/decimal.ts'
 import { type AppError, forbidden, invalid } from '../../infra/errors.ts'
 import type { Principal } from '../access/index.ts'
 import {
   type Discount,
   fieldOf,
   type LineOrigin,
+  nameOfLine,
   namesForMessage,
+  originDetails,
   type PricedInvoice,
   priceInvoice,
   roundMoney,
@@ -15,27 +28,32 @@ import {
   withFields,
 } from '../catalog/index.ts'
 import type { InvoiceLineRecord, InvoiceTotals } from './sales.repository.ts'
-import type { LineInput, PaymentInput } from './sales.schemas.ts'
+import { type LineInput, PAYMENT_LIMITS, type PaymentInput, SOLD_QUANTITY_LIMITS } from './sales.schemas.ts'
 import type { NewInvoiceLine, PaymentMethod } from './sales.tables.ts'
 
 type DecimalValue = string | number
 
 export const ZERO = new Big(0)
 export const NO_DISCOUNT: Discount = { percent: null, amount: ZERO }
-const baseUnits = (value: Big) => value.round(6, Big.roundHalfUp)
+
+/**
+ * What the lines of one invoice may add up to before discounts and tax: with tax at most 100 %,
+ * its total stays far inside numeric(14,2), and a rollup row (numeric(16,2)) holds 50,000 of them.
+ */
+export const MAX_INVOICE_SUBTOTAL = new Big('1000000000')
 
 function centsAmount(value: DecimalValue, field: string): Big {
   const amount = parseDecimal(value, field)
   if (amount.lt(0) || !amount.eq(roundMoney(amount))) {
     throw invalid('SALES_INVALID_AMOUNT', `${field} must be a non-negative number of whole cents.`, { field: fieldOf(field) })
   }
-  return amount
+  return checkDecimal(amount, field, MONEY_LIMITS, 'SALES_INVALID_AMOUNT')
 }
 
 function percent(value: DecimalValue, field: string): Big {
   const p = parseDecimal(value, field)
   if (p.lt(0) || p.gt(100)) throw invalid('SALES_INVALID_PERCENT', `${field} must be from 0 to 100.`, { field: fieldOf(field) })
-  return p
+  return checkDecimal(p, field, PERCENT_LIMITS, 'SALES_INVALID_PERCENT')
 }
 
 /**
@@ -58,10 +76,11 @@ export function discountOf(
   return undefined
 }
 
+/** A quantity sold, changed or returned: above zero, at most a million, at most the 6 decimals the lines keep. */
 export function positiveQuantity(value: DecimalValue, field: string): Big {
   const quantity = parseDecimal(value, field)
   if (quantity.lte(0)) throw invalid('SALES_QUANTITY_NOT_POSITIVE', `${field} must be above zero.`, { field: fieldOf(field) })
-  return quantity
+  return checkDecimal(quantity, field, SOLD_QUANTITY_LIMITS, 'SALES_INVALID_QUANTITY')
 }
 
 /** Checks what can be checked of request lines before any statement: quantities and discounts. */
@@ -72,12 +91,19 @@ export function validateLineInputs(lines: readonly LineInput[], field: string): 
   })
 }
 
+/** Tenders as offered; whether each is above zero and in cents is the pricing's rule (applyTenders), its size is checked here. */
 export function tendersOf(payments: readonly PaymentInput[] | undefined): TenderInput<PaymentMethod>[] {
-  return (payments ?? []).map((p, i) => ({
-    method: p.method,
-    amount: parseDecimal(p.amount, `payments[${i}].amount`),
-    reference: p.reference ?? null,
-  }))
+  return (payments ?? []).map((p, i) => {
+    const path = `payments[${i}].amount`
+    const amount = parseDecimal(p.amount, path)
+    if (amount.gt(PAYMENT_LIMITS.max)) {
+      throw invalid('SALES_INVALID_AMOUNT', `${path} must be at most ${PAYMENT_LIMITS.max}.`, {
+        field: fieldOf(path),
+        max: PAYMENT_LIMITS.max,
+      })
+    }
+    return { method: p.method, amount, reference: p.reference ?? null }
+  })
 }
 
 /** A line while it is being priced: decimals as Big. */
@@ -175,12 +201,69 @@ export function workingLineOf(l: InvoiceLineRecord): WorkingLine {
   }
 }
 
+/**
+ * What the checks of single values cannot see, before any statement: a price set on a line within
+ * its limits, a request line that moves at least one unit of stock's last decimal, and stock of
+ * one product on one invoice within MAX_BASE_QUANTITY. `bases` are the lines' base quantities.
+ */
+function checkLineQuantities(lines: readonly WorkingLine[], bases: readonly Big[]): void {
+  const byProduct = new Map<number, Big>()
+  lines.forEach((l, i) => {
+    const base = bases[i]!
+    const path = l.origin.path
+    if (path !== undefined) {
+      if (l.priceOverridden) checkDecimal(l.unitPrice, `${path}.unitPrice`, UNIT_PRICE_LIMITS, 'SALES_INVALID_AMOUNT')
+      if (base.eq(0)) {
+        throw invalid(
+          'SALES_QUANTITY_TOO_SMALL',
+          `${path}.quantity: ${decimalString(l.quantity)} ${l.unit} is less than the 0.000001 base units stock is counted in.`,
+          { field: fieldOf(`${path}.quantity`) },
+        )
+      }
+    }
+    const sum = byProduct.get(l.productId)
+    byProduct.set(l.productId, sum === undefined ? base : sum.plus(base))
+  })
+  for (const [productId, base] of byProduct) {
+    if (base.gt(MAX_BASE_QUANTITY)) {
+      const names = lines.filter((l) => l.productId === productId).map((l) => nameOfLine(l.origin))
+      throw invalid(
+        'SALES_QUANTITY_TOO_LARGE',
+        `${namesForMessage(names)}: ${decimalString(base)} base units of one product; an invoice may hold at most ${MAX_BASE_QUANTITY}.`,
+        { productId, baseQuantity: decimalString(base), max: MAX_BASE_QUANTITY.toFixed() },
+      )
+    }
+  }
+}
+
+/** The lines' amounts within MAX_INVOICE_SUBTOTAL, so no amount, total or rollup a statement writes can overflow. */
+function checkAmounts(lines: readonly WorkingLine[], priced: PricedInvoice): void {
+  // line amounts are never negative: within the subtotal's limit, each line is too
+  if (!new Big(priced.subtotal).gt(MAX_INVOICE_SUBTOTAL)) return
+  const limit = money(MAX_INVOICE_SUBTOTAL)
+  const tooLarge = lines.flatMap((l, i) => (new Big(priced.lines[i]!.grossAmount).gt(MAX_INVOICE_SUBTOTAL) ? [l.origin] : []))
+  if (tooLarge.length > 0) {
+    throw invalid(
+      'SALES_AMOUNT_TOO_LARGE',
+      `${namesForMessage(tooLarge.map(nameOfLine))}: quantity × unit price is more than the ${limit} an invoice may come to.`,
+      { lines: tooLarge.map(originDetails), max: limit },
+    )
+  }
+  throw invalid('SALES_AMOUNT_TOO_LARGE', `The lines come to ${priced.subtotal}, more than the ${limit} an invoice may come to.`, {
+    subtotal: priced.subtotal,
+    max: limit,
+  })
+}
+
 /** Prices the lines with the shared exact pricing, and gives them as the rows to write. */
 export function priceLines(
   lines: readonly WorkingLine[],
   invoiceDiscount: Discount,
 ): { priced: PricedInvoice; rows: NewInvoiceLine[] } {
+  const bases = lines.map((l) => baseQuantityOf(l.quantity, l.factor))
+  checkLineQuantities(lines, bases)
   const priced = priceInvoice(lines, invoiceDiscount)
+  checkAmounts(lines, priced)
   const rows = lines.map((l, i): NewInvoiceLine => {
     const p = priced.lines[i]!
     return {
@@ -191,7 +274,7 @@ export function priceLines(
       unit: l.unit,
       quantity: decimalString(l.quantity),
       factor: decimalString(l.factor),
-      base_quantity: decimalString(baseUnits(l.quantity.times(l.factor))),
+      base_quantity: decimalString(bases[i]!),
       unit_price: decimalString(l.unitPrice),
       price_overridden: l.priceOverridden,
       tax_rate: decimalString(l.taxRate),
@@ -226,6 +309,6 @@ export function returnedBaseUnits(line: InvoiceLineRecord, quantity: Big): Big {
   const returnedBefore = new Big(line.returned_quantity)
   const factor = new Big(line.factor)
   const returnedAfter = returnedBefore.plus(quantity)
-  const upTo = returnedAfter.eq(sold) ? new Big(line.base_quantity) : baseUnits(returnedAfter.times(factor))
-  return upTo.minus(baseUnits(returnedBefore.times(factor)))
+  const upTo = returnedAfter.eq(sold) ? new Big(line.base_quantity) : baseQuantityOf(returnedAfter, factor)
+  return upTo.minus(baseQuantityOf(returnedBefore, factor))
 }

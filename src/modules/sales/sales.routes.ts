@@ -1,4 +1,5 @@
 import { Type } from 'typebox'
+import { money } from '../../infra/decimal.ts'
 import { IDEMPOTENT_DESCRIPTION, IdempotencyHeaders, sendWrite, writeOptionsOf } from '../../infra/http/idempotency.ts'
 import { answerMinimal, fullOrMinimal, PreferHeader } from '../../infra/http/prefer.ts'
 import { errorResponses, IdParams } from '../../infra/http/schemas.ts'
@@ -18,6 +19,7 @@ import {
   ReturnResponse,
   SubmitBody,
 } from './sales.schemas.ts'
+import { MAX_INVOICE_SUBTOTAL } from './sales.lines.ts'
 import { toReceipt } from './sales.mapping.ts'
 import type { SalesService } from './sales.service.ts'
 
@@ -25,12 +27,13 @@ const tags = ['sales']
 const writeErrors = errorResponses(400, 401, 403, 404, 409, 422)
 const saleHeaders = Type.Object({ ...IdempotencyHeaders.properties, prefer: PreferHeader })
 const invoiceOrReceipt = fullOrMinimal(Invoice, InvoiceReceipt)
+const LIMITS = `An invoice's lines come to at most ${money(MAX_INVOICE_SUBTOTAL)} before tax (422 beyond).`
 
 const createInvoice = {
   schema: {
     tags,
     summary: 'Create an invoice or sell at once',
-    description: `Create a draft invoice, or with \`submit: true\` sell at once: invoice, lines, payments, stock, ledger and rollups in ONE SQL statement. 409 names every line short of stock. ${IDEMPOTENT_DESCRIPTION}`,
+    description: `Create a draft invoice, or with \`submit: true\` sell at once: invoice, lines, payments, stock, ledger and rollups in ONE SQL statement. 409 names every line short of stock. ${LIMITS} ${IDEMPOTENT_DESCRIPTION}`,
     headers: saleHeaders,
     body: CreateInvoiceBody,
     response: { 201: invoiceOrReceipt, ...writeErrors },
@@ -75,7 +78,7 @@ const editInvoice = {
   schema: {
     tags,
     summary: 'Edit a draft invoice',
-    description: `Edit a draft: add, change and remove lines, set the invoice discount or note. ${IDEMPOTENT_DESCRIPTION}`,
+    description: `Edit a draft: add, change and remove lines, set the invoice discount or note. ${LIMITS} ${IDEMPOTENT_DESCRIPTION}`,
     params: IdParams,
     headers: IdempotencyHeaders,
     body: EditInvoiceBody,

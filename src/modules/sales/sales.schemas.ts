@@ -1,27 +1,36 @@
 import { type Static, Type } from 'typebox'
-import { DECIMAL_PATTERN, DecimalInput, DecimalOutput, Id, Page, PageQuery } from '../../infra/http/schemas.ts'
+import { MONEY_LIMITS, PERCENT_LIMITS, QUANTITY_LIMITS, UNIT_PRICE_LIMITS } from '../../infra/decimal.ts'
+import { DateOrTimestamp, Decimal, DecimalOutput, Id, Page, PageQuery, Text } from '../../infra/http/schemas.ts'
 import { MoneyOutput as Money, UnitPriceOutput } from '../catalog/index.ts'
 import { INVOICE_STATUSES, PAYMENT_METHODS } from './sales.tables.ts'
 
-const decimal = (description: string) => Type.Union([Type.String({ pattern: DECIMAL_PATTERN }), Type.Number()], { description })
-
 const PaymentMethod = Type.Enum(PAYMENT_METHODS)
 const InvoiceStatus = Type.Enum(INVOICE_STATUSES)
-const Note = Type.String({ maxLength: 1000 })
-const Percent = Type.Optional(decimal('Discount in percent (0–100)'))
-const Amount = Type.Optional(decimal('Discount as an amount in whole cents'))
-const NullablePercent = Type.Optional(Type.Union([DecimalInput, Type.Null()], { description: 'Percent; null removes it' }))
-const NullableAmount = Type.Optional(Type.Union([DecimalInput, Type.Null()], { description: 'Amount; null removes it' }))
+const Note = Text({ maxLength: 1000 })
+const PERCENT = 'Discount in percent'
+const AMOUNT = 'Discount as an amount in whole cents'
+const Percent = Type.Optional(Decimal(PERCENT_LIMITS, PERCENT))
+const Amount = Type.Optional(Decimal(MONEY_LIMITS, AMOUNT))
+const NullablePercent = Type.Optional(
+  Type.Union([Decimal(PERCENT_LIMITS, PERCENT), Type.Null()], { description: 'Percent; null removes it' }),
+)
+const NullableAmount = Type.Optional(
+  Type.Union([Decimal(MONEY_LIMITS, AMOUNT), Type.Null()], { description: 'Amount; null removes it' }),
+)
+/** Sales, changes and returns take quantities above zero. */
+export const SOLD_QUANTITY_LIMITS = { ...QUANTITY_LIMITS, min: '0.000001' }
+const Quantity = Decimal(SOLD_QUANTITY_LIMITS, 'How many of `unit`')
+const UnitPrice = Decimal(UNIT_PRICE_LIMITS, 'Price of one unit; only a manager or an admin may set a price other than the catalog price')
+/** A payment is above zero and in whole cents. */
+export const PAYMENT_LIMITS = { ...MONEY_LIMITS, min: '0.01' }
 
 export const LineInput = Type.Object(
   {
     productId: Type.Optional(Id),
-    sku: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-    unit: Type.Optional(Type.String({ minLength: 1, maxLength: 32, description: "Default: the product's base unit" })),
-    quantity: DecimalInput,
-    unitPrice: Type.Optional(
-      decimal('Price of one unit; only a manager or an admin may set a price other than the catalog price'),
-    ),
+    sku: Type.Optional(Text({ minLength: 1, maxLength: 64 })),
+    unit: Type.Optional(Text({ minLength: 1, maxLength: 32, description: "Default: the product's base unit" })),
+    quantity: Quantity,
+    unitPrice: Type.Optional(UnitPrice),
     discountPercent: Percent,
     discountAmount: Amount,
   },
@@ -31,8 +40,8 @@ export const LineInput = Type.Object(
 export const PaymentInput = Type.Object(
   {
     method: PaymentMethod,
-    amount: decimal('For cash, what the customer handed over: the change is computed'),
-    reference: Type.Optional(Type.String({ maxLength: 200 })),
+    amount: Decimal(PAYMENT_LIMITS, 'For cash, what the customer handed over: the change is computed'),
+    reference: Type.Optional(Text({ maxLength: 200 })),
   },
   { additionalProperties: false },
 )
@@ -65,8 +74,8 @@ export const EditInvoiceBody = Type.Object(
         Type.Object(
           {
             lineId: Id,
-            quantity: Type.Optional(DecimalInput),
-            unitPrice: Type.Optional(DecimalInput),
+            quantity: Type.Optional(Quantity),
+            unitPrice: Type.Optional(UnitPrice),
             discountPercent: Percent,
             discountAmount: Amount,
           },
@@ -92,11 +101,11 @@ export const SubmitBody = Type.Object(
 
 export const ReturnBody = Type.Object(
   {
-    lines: Type.Array(Type.Object({ lineId: Id, quantity: DecimalInput }, { additionalProperties: false }), {
+    lines: Type.Array(Type.Object({ lineId: Id, quantity: Quantity }, { additionalProperties: false }), {
       minItems: 1,
       maxItems: MAX_LINES,
     }),
-    reason: Type.Optional(Type.String({ maxLength: 500 })),
+    reason: Type.Optional(Text({ maxLength: 500 })),
     refundMethod: Type.Optional(PaymentMethod),
   },
   { additionalProperties: false },
@@ -196,8 +205,8 @@ export const ListInvoicesQuery = Type.Object(
     ...PageQuery,
     locationId: Type.Optional(Id),
     status: Type.Optional(InvoiceStatus),
-    from: Type.Optional(Type.String({ description: 'Created at or after this date or timestamp (ISO 8601)' })),
-    to: Type.Optional(Type.String({ description: 'Created before this date or timestamp (ISO 8601)' })),
+    from: Type.Optional(DateOrTimestamp('Created at or after this date (midnight UTC) or timestamp')),
+    to: Type.Optional(DateOrTimestamp('Created before this date (midnight UTC) or timestamp')),
   },
   { additionalProperties: false },
 )
@@ -208,8 +217,8 @@ export const ListReturnsQuery = Type.Object(
   {
     ...PageQuery,
     locationId: Type.Optional(Id),
-    from: Type.Optional(Type.String({ description: 'Made at or after this date or timestamp (ISO 8601)' })),
-    to: Type.Optional(Type.String({ description: 'Made before this date or timestamp (ISO 8601)' })),
+    from: Type.Optional(DateOrTimestamp('Made at or after this date (midnight UTC) or timestamp')),
+    to: Type.Optional(DateOrTimestamp('Made before this date (midnight UTC) or timestamp')),
   },
   { additionalProperties: false },
 )
