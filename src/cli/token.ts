@@ -1,6 +1,13 @@
 import { type Command, Option } from 'commander'
 import type { Db } from '../infra/db/database.ts'
-import { createAccessService, ROLES, type Role, SYSTEM_PRINCIPAL, type Token } from '../modules/access/index.ts'
+import {
+  createAccessService,
+  ROLES,
+  type Role,
+  SYSTEM_PRINCIPAL,
+  TOKEN_CACHE_SECONDS,
+  type Token,
+} from '../modules/access/index.ts'
 import { parseLocationCode, parseName, wholeNumber } from './arguments.ts'
 import { curl, withDatabase } from './context.ts'
 
@@ -69,7 +76,9 @@ export function register(program: Command, summary: string): void {
 
   token
     .command('revoke')
-    .description('Revoke an API token by id. A running server in another process may accept it from its cache for up to 30 s.')
+    .description(
+      `Revoke an API token by id. A running server in another process refuses it within ${TOKEN_CACHE_SECONDS} s (its token cache).`,
+    )
     .argument('<id>', 'token id (see `brisk token list`)', wholeNumber(1, 2 ** 31 - 1, 'a token id'))
     .action(async (id: number) => {
       await withDatabase(

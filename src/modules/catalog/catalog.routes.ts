@@ -128,7 +128,8 @@ const bulkUpsertProducts = {
     summary: 'Insert or update products in bulk',
     description:
       'Insert or update up to 10,000 products by SKU (manager or admin). Every line is checked before anything is written; ' +
-      'categories named by lines are created when missing; units must exist.',
+      'categories named by lines are created when missing; units must exist. Lines are written in chunks of 1,000, each ' +
+      'atomic: a chunk the database refuses writes nothing, and `details.written` counts the lines saved before it.',
     body: BulkUpsertBody,
     response: { 200: BulkUpsertResult, ...errorResponses(400, 401, 403, 409, 413, 422) },
   },

@@ -16,7 +16,8 @@ export function registerReportingRoutes(app: HttpServer, reporting: ReportingSer
         description:
           'Sales of one location by hour for a day in `timeZone` (default UTC), read from the rollups: every hour of that ' +
           'day (23 or 25 on daylight-saving days), labelled with its local time and offset, zeros where nothing was sold. ' +
-          'The rollups count in UTC hours, so in a zone offset by a fraction of an hour the hours start at, say, :30.',
+          'Exact in every zone: the rollups count per UTC quarter hour, so Asia/Kolkata (+05:30) and Asia/Kathmandu ' +
+          '(+05:45) get their own clock hours.',
         querystring: HourlySalesQuery,
         response: { 200: HourlySales, ...errorResponses(400, 401, 403, 422) },
       },
