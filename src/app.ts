@@ -1,5 +1,8 @@
 import type { FastifyRequest } from 'fastify'
 import { type Config, refuseUnbuiltSettings } from './config/config.ts'
+import { type Cache, createCache, memoryOnlyCache } from './infra/cache/cache.ts'
+import { registerCacheMetrics } from './infra/cache/cache-metrics.ts'
+import type { CacheLog } from './infra/cache/redis-tier.ts'
 import { connectPglite, connectPostgres } from './infra/db/connect.ts'
 import type { Db } from './infra/db/database.ts'
 import { migrate } from './infra/db/migrations.ts'
@@ -32,14 +35,32 @@ export async function openDatabase(config: Config): Promise<Db> {
   return connectPglite(config.dataDir)
 }
 
-/** Every module's service, built once over one database. */
-export function createServices(db: Db, config?: Pick<Config, 'idempotencyKeyTtlHours'>) {
-  const access = createAccessService(db)
-  const catalog = createCatalogService(db)
-  const inventory = createInventoryService(db)
-  const sales = createSalesService(db, config ? { idempotencyKeyTtlHours: config.idempotencyKeyTtlHours } : {})
+/**
+ * The cache tiers as configured: this process's memory, and Redis when BRISK_REDIS_URL is set
+ * (Brisk starts without it, warning, if it does not answer); BRISK_CACHE=off reads through.
+ */
+export function openCache(config: Config, log?: CacheLog): Promise<Cache> {
+  return createCache({
+    enabled: config.cache,
+    memoryBytes: config.cacheMemoryMb * 1024 * 1024,
+    redisUrl: config.redisUrl,
+    redisTimeoutMs: config.redisTimeoutMs,
+    prefix: config.cachePrefix,
+    log,
+  })
+}
+
+/**
+ * Every module's service, built once over one database and one cache. Without `cache` they share a
+ * memory tier of their own (scripts, tests); whoever passes one closes it.
+ */
+export function createServices(db: Db, config?: Pick<Config, 'idempotencyKeyTtlHours'>, cache: Cache = memoryOnlyCache()) {
+  const access = createAccessService(db, cache)
+  const catalog = createCatalogService(db, cache)
+  const inventory = createInventoryService(db, cache)
+  const sales = createSalesService(db, { ...(config ? { idempotencyKeyTtlHours: config.idempotencyKeyTtlHours } : {}), cache })
   const reporting = createReportingService(db)
-  return { access, catalog, inventory, sales, reporting }
+  return { access, catalog, inventory, sales, reporting, cache }
 }
 
 export type Services = ReturnType<typeof createServices>
@@ -47,6 +68,8 @@ export type Services = ReturnType<typeof createServices>
 export interface BriskApp {
   config: Config
   db: Db
+  /** the cache tiers every service reads master data through */
+  cache: Cache
   services: Services
   http: HttpServer
   /** Starts what a serving process runs in the background (idempotency keys pruned hourly); close() stops it. */
@@ -66,24 +89,29 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
   refuseUnbuiltSettings(config)
   const ownsDb = options.db === undefined
   const db = options.db ?? (await openDatabase(config))
+  let cache: Cache | undefined
   try {
     if (options.migrate ?? true) await migrate(db.primary)
-    const services = createServices(db, config)
     const http = await createHttpServer(config)
+    cache = await openCache(config, http.log)
+    const services = createServices(db, config, cache)
     registerAuthentication(http, services.access)
     // Where the database lives and the traffic figures are for operators only.
     const requireAdmin = (request: FastifyRequest) => requireRole(principalOf(request), ['admin'])
     registerHealthRoutes(http, db, { authorizeDetails: requireAdmin })
     registerMetricsRoute(http, db, requireAdmin)
+    registerCacheMetrics(http.metrics, cache)
     registerTokenRoutes(http, services.access)
     registerCatalogRoutes(http, services.catalog)
     registerInventoryRoutes(http, services.inventory)
     registerSalesRoutes(http, services.sales)
     registerReportingRoutes(http, services.reporting)
     const jobs: PruneSchedule[] = []
+    const opened = cache
     return {
       config,
       db,
+      cache: opened,
       services,
       http,
       startBackgroundJobs: () => {
@@ -93,10 +121,12 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
       close: async () => {
         await Promise.all(jobs.map((job) => job.stop()))
         await http.close()
+        await opened.close()
         if (ownsDb) await db.close()
       },
     }
   } catch (error) {
+    await cache?.close()
     if (ownsDb) await db.close()
     throw error
   }

@@ -24,6 +24,11 @@ const GROUPS: { name: string; summary: string; load: () => Promise<CommandGroup>
   { name: 'seed', summary: 'Seed the demo shop and print an admin and a cashier token.', load: () => import('./cli/seed.ts') },
   { name: 'token', summary: 'Create, list and revoke API tokens.', load: () => import('./cli/token.ts') },
   { name: 'report', summary: 'Sales reports from the rollups, as a table or JSON.', load: () => import('./cli/report.ts') },
+  {
+    name: 'cache',
+    summary: 'Cache tiers: stats and sizing figures, clear (all or one kind), warm before a busy day.',
+    load: () => import('./cli/cache.ts'),
+  },
   { name: 'prune', summary: 'Delete data that is kept only for a while (idempotency keys).', load: () => import('./cli/prune.ts') },
   {
     name: 'bench',
@@ -78,6 +83,9 @@ async function fail(error: unknown): Promise<never> {
 
 try {
   await (await buildProgram(process.argv.slice(2))).parseAsync(process.argv)
+  // A one-shot command is done when its action is: a timer a library left behind (PGlite keeps
+  // one after a session that sent no SQL) must not keep the shell waiting. `serve` runs on.
+  if (groupOf(process.argv.slice(2)) !== 'serve') process.exit(process.exitCode ?? 0)
 } catch (error) {
   await fail(error)
 }

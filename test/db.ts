@@ -14,6 +14,7 @@ import { connectPostgres, wrapPglite } from '../src/infra/db/connect.ts'
 import type { DatabaseKind, Db } from '../src/infra/db/database.ts'
 import { checksumOf, migrate, readMigrationFiles } from '../src/infra/db/migrations.ts'
 import { pgliteParsers } from '../src/infra/db/type-parsers.ts'
+import { forgetCachedEntriesOf } from '../src/infra/cache/caches-of-database.ts'
 
 export const testDatabaseUrl = process.env['BRISK_TEST_DATABASE_URL'] || undefined
 
@@ -126,6 +127,7 @@ export async function openTestDb(kind: DatabaseKind): Promise<Db> {
  * Referencing tables are emptied before the tables they reference.
  */
 export async function resetDb(db: Db): Promise<void> {
+  forgetCachedEntriesOf(db)
   const { rows: tables } = await sql<{ name: string }>`
     select oid::regclass::text as name from pg_class
     where relnamespace = 'public'::regnamespace and relkind in ('r', 'p') and relname <> 'brisk_migration'`.execute(db.primary)

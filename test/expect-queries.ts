@@ -7,6 +7,17 @@ export async function countQueries<T>(fn: () => Promise<T>): Promise<{ result: T
   return { result, stats, count: stats.count }
 }
 
+/**
+ * Statements the server sent for an HTTP response, from its Server-Timing header: a request runs in
+ * a counting scope of its own, so countQueries around `inject` does not see them.
+ */
+export function statementsOf(response: { headers: Record<string, unknown> }): number {
+  const timing = String(response.headers['server-timing'])
+  const found = /db;desc="(\d+) statements?"/.exec(timing)
+  if (!found) throw new Error(`no statement count in the Server-Timing header: ${timing}`)
+  return Number(found[1])
+}
+
 export class QueryBudgetError extends Error {}
 
 /** Fails when `fn` sends more than `max` statements, and lists the statements it saw. */

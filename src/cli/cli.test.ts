@@ -25,7 +25,7 @@ const UNREACHABLE_DATABASE = 'postgres://brisk@127.0.0.1:1/nowhere'
 test('brisk --help lists every command group and loads neither the database, the HTTP server nor the benchmarks', async () => {
   const run = await runBrisk(['--help'], { cwd, nodeArgs: ['--import', LOAD_LOGGER] })
   assert.equal(run.code, 0)
-  for (const group of ['serve', 'migrate', 'seed', 'token', 'report', 'prune', 'bench', 'config']) {
+  for (const group of ['serve', 'migrate', 'seed', 'token', 'report', 'cache', 'prune', 'bench', 'config']) {
     assert.match(run.stdout, new RegExp(`^  ${group} `, 'm'))
   }
   const loaded = run.stderr.split('\n').filter((line) => line.startsWith('LOADED '))
@@ -52,6 +52,8 @@ test('every command has help with its options', async () => {
     [['report', 'sales', '--help'], /--date <date>[\s\S]*--location <code>[\s\S]*--time-zone <zone>[\s\S]*--json/],
     [['config', 'show', '--help'], /environment, \.env or default/],
     [['bench', 'invoice-submit', '--help'], /--lines <n>/],
+    [['cache', 'stats', '--help'], /maxmemory[\s\S]*--json/],
+    [['cache', 'clear', '--help'], /choices: "product"/],
   ]
   const runs = await Promise.all(cases.map(([args]) => runBrisk(args, { cwd })))
   runs.forEach((run, i) => {
@@ -73,6 +75,7 @@ test('bad arguments are refused in one line, without a stack, before any databas
     [['report', 'sales', '--date', '2026-02-28', '--time-zone', 'Mars/Olympus'], /an IANA time zone/],
     [['prune', 'idempotency-keys', '--older-than-hours', '0'], /a number of hours/],
     [['bench', 'invoice-submit', '--lines', 'abc'], /--lines must be a whole number/],
+    [['cache', 'clear', 'products'], /'products' is invalid.*Allowed choices are product, /],
   ]
   const runs = await Promise.all(cases.map(([args]) => runBrisk(args, { cwd, env })))
   runs.forEach((run, i) => {

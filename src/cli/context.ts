@@ -1,5 +1,6 @@
 import path from 'node:path'
 import { type Config, type EnvValues, loadConfig, readEnvFile } from '../config/config.ts'
+import type { Services } from '../app.ts'
 import type { Db } from '../infra/db/database.ts'
 import { DataDirLockedError } from '../infra/db/data-dir-lock.ts'
 
@@ -58,6 +59,30 @@ export interface DatabaseOptions {
   /** Apply pending migrations first (commands that write); reading commands leave a database as they find it. */
   migrate?: boolean
   whenLocked?: LockedAdvice
+}
+
+/**
+ * Runs a CLI operation with the services over the configured database and cache tiers: a write made
+ * here evicts what it changed from Redis and, over its bus, from every running server's memory.
+ */
+export async function withServices<T>(fn: (services: Services, db: Db, config: Config) => Promise<T>, options: DatabaseOptions = {}) {
+  const { openCache, createServices } = await import('../app.ts')
+  return withDatabase(async (db, config) => {
+    const cache = await openCache(config, cliCacheLog)
+    try {
+      return await fn(createServices(db, config, cache), db, config)
+    } finally {
+      await cache.close()
+    }
+  }, options)
+}
+
+/** Redis trouble is worth a line on stderr; the rest of the cache's log is for servers. */
+const cliCacheLog = {
+  debug() {},
+  info() {},
+  warn: (_fields: object, message: string) => console.error(`warning: ${message}`),
+  error: (_fields: object, message: string) => console.error(`error: ${message}`),
 }
 
 /** Runs a CLI operation against the configured database and reports the statements it sent. */

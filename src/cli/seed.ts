@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import { withDatabase } from './context.ts'
+import { withServices } from './context.ts'
 
 export function register(program: Command, summary: string): void {
   program
@@ -12,10 +12,10 @@ export function register(program: Command, summary: string): void {
     )
     .option('--force', 'seed even if the database already has products')
     .action(async (options: { force?: boolean }) => {
-      const [{ createServices }, { seedDemoShop }] = await Promise.all([import('../app.ts'), import('../demo/seed-demo.ts')])
-      await withDatabase(
-        async (db, config) => {
-          const report = await seedDemoShop(db, createServices(db, config), { onlyIfEmpty: !options.force })
+      const { seedDemoShop } = await import('../demo/seed-demo.ts')
+      await withServices(
+        async (services, db) => {
+          const report = await seedDemoShop(db, services, { onlyIfEmpty: !options.force })
           if (!report.seeded) {
             console.log('The database has products already; nothing seeded (use --force to seed anyway).')
             return

@@ -9,7 +9,7 @@ import {
   type Token,
 } from '../modules/access/index.ts'
 import { parseLocationCode, parseName, wholeNumber } from './arguments.ts'
-import { curl, withDatabase } from './context.ts'
+import { curl, withDatabase, withServices } from './context.ts'
 
 async function allTokens(db: Db): Promise<Token[]> {
   const access = createAccessService(db)
@@ -77,13 +77,13 @@ export function register(program: Command, summary: string): void {
   token
     .command('revoke')
     .description(
-      `Revoke an API token by id. A running server in another process refuses it within ${TOKEN_CACHE_SECONDS} s (its token cache).`,
+      `Revoke an API token by id. Servers sharing BRISK_REDIS_URL with this command refuse it at once; one without Redis within ${TOKEN_CACHE_SECONDS} s (its token cache).`,
     )
     .argument('<id>', 'token id (see `brisk token list`)', wholeNumber(1, 2 ** 31 - 1, 'a token id'))
     .action(async (id: number) => {
-      await withDatabase(
-        async (db) => {
-          await createAccessService(db).revokeToken(id)
+      await withServices(
+        async ({ access }) => {
+          await access.revokeToken(id)
           console.log(`token ${id} revoked`)
         },
         { whenLocked: { api: (url) => [curl('POST', `${url}/api/tokens/${id}/revoke`)] } },

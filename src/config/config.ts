@@ -22,6 +22,10 @@ export interface Config {
   readonly idempotencyKeyTtlHours: number
   readonly corsOrigins: readonly string[]
   readonly shutdownTimeoutMs: number
+  readonly cache: boolean
+  readonly cacheMemoryMb: number
+  readonly redisTimeoutMs: number
+  readonly cachePrefix: string
 }
 
 /** Variables by name: the environment, or the values of a .env file. */
@@ -171,7 +175,7 @@ export const CONFIG_VARIABLES = [
     name: 'BRISK_REDIS_URL',
     key: 'redisUrl',
     description:
-      'Redis URL for the shared cache tier and invalidation bus. Not built yet: setting it is refused at start; caches are in-process.',
+      'Redis URL for the shared cache tier and invalidation bus. Unset: caches are in-process only (one process; see `brisk serve --workers`).',
     example: 'redis://127.0.0.1:6379',
     default: 'unset',
     secret: true,
@@ -235,6 +239,54 @@ export const CONFIG_VARIABLES = [
     default: '10000',
     parse: integer('BRISK_SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000),
   }),
+  defineVariable({
+    name: 'BRISK_CACHE',
+    key: 'cache',
+    description:
+      'Cache master data (products, prices, units, locations, tokens) in memory, and in Redis when BRISK_REDIS_URL is set: on or ' +
+      'off. Off reads everything from the database (for comparison and debugging).',
+    example: 'on',
+    default: 'on',
+    parse: (raw) => {
+      if (raw === undefined || raw === '' || raw === 'on' || raw === 'true') return true
+      if (raw === 'off' || raw === 'false') return false
+      throw new ConfigError(`BRISK_CACHE must be on or off, got "${raw}"`)
+    },
+  }),
+  defineVariable({
+    name: 'BRISK_CACHE_MEMORY_MB',
+    key: 'cacheMemoryMb',
+    description: 'Size of the in-process cache tier in MiB, per process (entries past it are evicted, least recently used first).',
+    example: '64',
+    default: '64',
+    parse: integer('BRISK_CACHE_MEMORY_MB', 64, 1, 65_536),
+  }),
+  defineVariable({
+    name: 'BRISK_REDIS_TIMEOUT_MS',
+    key: 'redisTimeoutMs',
+    description:
+      'Longest a request waits for Redis before it goes on without it (memory tier and database); Redis errors and timeouts are ' +
+      'logged once per outage and counted in /metrics.',
+    example: '100',
+    default: '100',
+    parse: integer('BRISK_REDIS_TIMEOUT_MS', 100, 5, 60_000),
+  }),
+  defineVariable({
+    name: 'BRISK_CACHE_PREFIX',
+    key: 'cachePrefix',
+    description:
+      'Start of every Redis key and of the invalidation channel: shops (or test runs) sharing one Redis each need their own. ' +
+      'Letters, digits, "-" and "_".',
+    example: 'brisk',
+    default: 'brisk',
+    parse: (raw) => {
+      if (raw === undefined || raw === '') return 'brisk'
+      if (!/^[A-Za-z0-9_-]{1,64}$/.test(raw)) {
+        throw new ConfigError(`BRISK_CACHE_PREFIX must be 1 to 64 letters, digits, "-" or "_", got "${raw}"`)
+      }
+      return raw
+    },
+  }),
 ] as const
 
 /**
@@ -243,7 +295,6 @@ export const CONFIG_VARIABLES = [
  * its entry.
  */
 const NOT_BUILT_YET: readonly { key: keyof Config; name: string; feature: string }[] = [
-  { key: 'redisUrl', name: 'BRISK_REDIS_URL', feature: 'the Redis cache tier' },
   { key: 'replicaUrls', name: 'BRISK_REPLICA_URLS', feature: 'read replica routing' },
 ]
 

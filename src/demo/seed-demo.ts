@@ -8,7 +8,7 @@ import { issueToken } from '../modules/access/index.ts'
 // their own; so the seed composes the repository statements those services are built from.
 import { insertMissingCategories, replaceProductUnits, upsertProducts } from '../modules/catalog/catalog.repository.ts'
 import { type LabelledMovement, moveStockOrFail } from '../modules/inventory/index.ts'
-import { insertLocation, listLocations, listStockLevels } from '../modules/inventory/inventory.repository.ts'
+import { insertLocation, listStockLevels } from '../modules/inventory/inventory.repository.ts'
 
 export interface SeedReport {
   seeded: boolean
@@ -100,14 +100,17 @@ function demoProducts() {
  * Everything happens in one transaction holding the migration lock, so two processes starting
  * together on an empty database seed once: the second waits, then finds the products. Seeding
  * again (onlyIfEmpty false) updates the products and brings stock back to the demo levels rather
- * than adding to it; only the two new tokens are extra. `services` is unused: see the imports.
+ * than adding to it; only the two new tokens are extra. The writes bypass the services (one
+ * transaction, set-based), so after the commit every cached entry is dropped, in every process.
  */
-export async function seedDemoShop(
-  db: Db,
-  _services: Services,
-  options: { onlyIfEmpty: boolean },
-): Promise<SeedReport> {
-  return db.primary.transaction().execute(async (trx) => {
+export async function seedDemoShop(db: Db, services: Services, options: { onlyIfEmpty: boolean }): Promise<SeedReport> {
+  const report = await writeDemoShop(db, options)
+  if (report.seeded) await services.cache.clear()
+  return report
+}
+
+function writeDemoShop(db: Db, options: { onlyIfEmpty: boolean }): Promise<SeedReport> {
+  return db.primary.transaction().execute(async (trx): Promise<SeedReport> => {
     await holdMigrationLock(trx)
     if (options.onlyIfEmpty) {
       const existing = await trx.selectFrom('product').select('id').limit(1).executeTakeFirst()
@@ -158,7 +161,8 @@ async function writeLocations(trx: Transaction<Database>) {
   for (const l of LOCATIONS) {
     await insertLocation(trx, { code: l.code, name: l.name, kind: l.kind, allowNegativeStock: false })
   }
-  const stored = await listLocations(trx)
+  const codes = LOCATIONS.map((l) => l.code)
+  const stored = await trx.selectFrom('location').select(['id', 'code']).where('code', 'in', codes).execute()
   return LOCATIONS.map((l) => {
     const row = stored.find((s) => s.code === l.code)
     if (!row) throw new Error(`Location ${l.code} was not written`)

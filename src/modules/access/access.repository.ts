@@ -13,13 +13,14 @@ export function insertToken(
     .executeTakeFirstOrThrow()
 }
 
-export function findActiveTokenByHash(db: Executor, tokenHash: string) {
+/** The active tokens among these hashes (unknown and revoked ones are left out). */
+export function findActiveTokensByHash(db: Executor, tokenHashes: readonly string[]) {
   return db
     .selectFrom('api_token')
-    .select(['id', 'name', 'role', 'location_ids'])
-    .where('token_hash', '=', tokenHash)
+    .select(['id', 'token_hash', 'name', 'role', 'location_ids'])
+    .where((eb) => eb('token_hash', '=', eb.fn.any(eb.val([...tokenHashes]))))
     .where('revoked_at', 'is', null)
-    .executeTakeFirst()
+    .execute()
 }
 
 /** The codes of a token's locations, in the order of its ids; null for a token of every location. */
@@ -45,10 +46,10 @@ export function revokeToken(db: Executor, id: number) {
         .updateTable('api_token')
         .set({ revoked_at: sql<Date>`coalesce(revoked_at, now())` })
         .where('id', '=', id)
-        .returning(['id', 'name', 'role', 'location_ids', 'created_at', 'revoked_at']),
+        .returning(['id', 'token_hash', 'name', 'role', 'location_ids', 'created_at', 'revoked_at']),
     )
     .selectFrom('revoked as t')
-    .select(['t.id', 't.name', 't.role', 't.location_ids', locationCodes, 't.created_at', 't.revoked_at'])
+    .select(['t.id', 't.token_hash', 't.name', 't.role', 't.location_ids', locationCodes, 't.created_at', 't.revoked_at'])
     .executeTakeFirst()
 }
 

@@ -1,12 +1,27 @@
 import { createHash, randomBytes } from 'node:crypto'
+import { type Cache, memoryOnlyCache } from '../../infra/cache/cache.ts'
+import { CACHE_KINDS } from '../../infra/cache/cache-keys.ts'
+import { cacheReads } from '../../infra/cache/caches-of-database.ts'
 import type { Db, Executor } from '../../infra/db/database.ts'
 import { AppError, conflict, forbidden, invalid, notFound } from '../../infra/errors.ts'
 import * as repo from './access.repository.ts'
 import type { Role } from './access.tables.ts'
-import { createTokenCache } from './access.token-cache.ts'
 
 export const ROLES: readonly Role[] = ['admin', 'manager', 'cashier']
+
+/**
+ * The longest another process may still accept a revoked token when no Redis bus told it (the CLI
+ * on its own, a process without Redis, SQL run by hand): the token kind's TTL in cache-keys.ts.
+ * With Redis every process drops it within the bus latency.
+ */
+export const TOKEN_CACHE_SECONDS = CACHE_KINDS.token.ttlMs / 1000
 export const TOKEN_NAME_MAX_LENGTH = 100
+
+declare module '../../infra/cache/cache-keys.ts' {
+  interface CachedValues {
+    token: Principal
+  }
+}
 
 /** Who is calling: resolved from the bearer token on every authenticated request. */
 export interface Principal {
@@ -54,6 +69,20 @@ const TOKEN_PREFIX = 'brisk_'
 
 export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex')
+}
+
+/** Hashes of the tokens seen lately: a till sends its token with every request. */
+const recentHashes = new Map<string, string>()
+const RECENT_HASHES_MAX = 10_000
+
+function hashOfSeen(token: string): string {
+  let hash = recentHashes.get(token)
+  if (hash === undefined) {
+    if (recentHashes.size >= RECENT_HASHES_MAX) recentHashes.clear()
+    hash = hashToken(token)
+    recentHashes.set(token, hash)
+  }
+  return hash
 }
 
 function toToken(row: {
@@ -112,15 +141,30 @@ function requireTokenAdmin(principal: Principal): void {
   }
 }
 
-export function createAccessService(db: Db) {
-  const tokens = createTokenCache(async (hash) => {
-    const row = await repo.findActiveTokenByHash(db.primary, hash)
-    return row ? { tokenId: row.id, name: row.name, role: row.role, locationIds: row.location_ids } : null
+/** `cache`: the app's; a service built on its own (tests, scripts) gets a memory tier of its own. */
+export function createAccessService(db: Db, cache: Cache = memoryOnlyCache()) {
+  cacheReads(db, cache)
+  // Read from the primary: a replica that lags would keep a revoked token alive.
+  cache.register('token', {
+    async load(hashes) {
+      const rows = await repo.findActiveTokensByHash(db.primary, hashes.map(String))
+      return new Map(
+        rows.map((row) => [row.token_hash, { tokenId: row.id, name: row.name, role: row.role, locationIds: row.location_ids }]),
+      )
+    },
+    notFound: () => unauthenticated('Unknown or revoked token.'),
   })
 
   /** The caller a bearer token names; null when it is unknown or revoked (see TOKEN_CACHE_SECONDS for how soon). */
-  function authenticate(token: string): Promise<Principal | null> {
-    return token.startsWith(TOKEN_PREFIX) ? tokens.get(hashToken(token)) : Promise.resolve(null)
+  async function authenticate(token: string): Promise<Principal | null> {
+    if (!token.startsWith(TOKEN_PREFIX)) return null
+    return (await cache.findCachedDoc('token', hashOfSeen(token))) ?? null
+  }
+
+  /** authenticate's answer when the request tier or memory knows the token; undefined when it must be looked up. */
+  function authenticateFromMemory(token: string): Principal | null | undefined {
+    if (!token.startsWith(TOKEN_PREFIX)) return null
+    return cache.peekCachedDoc('token', hashOfSeen(token))
   }
 
   /** `by` is the calling admin over HTTP; from the CLI it is Brisk itself. */
@@ -140,8 +184,9 @@ export function createAccessService(db: Db) {
   }
 
   /**
-   * Revoking is idempotent. The token stops working in this process at once; another process may
-   * accept it from its cache for up to TOKEN_CACHE_SECONDS after this commits.
+   * Revoking is idempotent. After the commit the token is evicted from every tier: refused by this
+   * process at once, by every process sharing Redis within the bus latency, and by one without
+   * Redis within TOKEN_CACHE_SECONDS.
    */
   async function revokeToken(id: number, by: Principal = SYSTEM_PRINCIPAL): Promise<Token> {
     requireTokenAdmin(by)
@@ -151,13 +196,14 @@ export function createAccessService(db: Db) {
     }
     const row = await repo.revokeToken(db.primary, id)
     if (!row) throw notFound('ACCESS_TOKEN_NOT_FOUND', `No token with id ${id}`)
-    tokens.forget(id)
+    await cache.evict('token', [row.token_hash])
     return toToken(row)
   }
 
   return {
     createToken,
     authenticate,
+    authenticateFromMemory,
     listTokenPage,
     revokeToken,
     /** Every token, as stored rows without hashes (the CLI's listing). */

@@ -12,6 +12,6 @@ export {
   SYSTEM_PRINCIPAL,
   requireLocation,
   requireRole,
+  TOKEN_CACHE_SECONDS,
   type Token,
 } from './access.service.ts'
-export { TOKEN_CACHE_SECONDS } from './access.token-cache.ts'

@@ -1,6 +1,7 @@
 import type { Db, Executor } from '../../infra/db/database.ts'
 import { AppError, conflict, invalid } from '../../infra/errors.ts'
 import { type Principal, requireRole } from '../access/index.ts'
+import type { CatalogCache } from './catalog.cache.ts'
 import type { CreateProductInput } from './catalog.products.ts'
 import { namesForMessage, withFields } from './catalog.quantities.ts'
 import * as repo from './catalog.repository.ts'
@@ -155,6 +156,9 @@ async function checkBulkReferences(db: Executor, lines: readonly PreparedLine[])
   }
 }
 
+/** The SKU and barcodes a line writes. */
+const writtenCodesOf = (l: PreparedLine) => [l.row.sku, l.row.barcode, ...(l.units ?? []).map((u) => u.barcode)]
+
 /** The categories a chunk names, each once. */
 const categoryNamesOf = (chunk: readonly PreparedLine[]) => [
   ...new Set(chunk.flatMap((l) => (typeof l.row.category === 'string' ? [l.row.category] : []))),
@@ -177,7 +181,7 @@ function writeChunk(db: Db, chunk: readonly PreparedLine[]) {
       withUnits.map((l) => idOf.get(l.row.sku)!),
       withUnits.flatMap((l) => (l.units ?? []).map((u) => ({ productId: idOf.get(l.row.sku)!, ...u }))),
     )
-    return { rows, categoriesCreated: categories.length }
+    return { rows, categories }
   })
 }
 
@@ -210,12 +214,13 @@ async function chunkRefused(db: Db, error: unknown, chunk: readonly PreparedLine
  * chunks before it stay committed, and the error says how many lines were written; rerunning is safe.
  */
 export async function bulkUpsertProducts(
-  db: Db,
+  catalog: CatalogCache,
   principal: Principal,
   input: BulkUpsertInput,
   options: BulkUpsertOptions = {},
 ): Promise<BulkUpsertResult> {
   requireRole(principal, WRITERS)
+  const { db } = catalog
   const lines = prepareBulkLines(input.products)
   await checkBulkReferences(db.primary, lines)
 
@@ -228,7 +233,10 @@ export async function bulkUpsertProducts(
     } catch (error) {
       throw await chunkRefused(db, error, chunk, start)
     }
-    result.categoriesCreated += written.categoriesCreated
+    // each chunk commits on its own: its products and new categories are evicted before the next one is written
+    await catalog.evictProducts({ ids: written.rows.map((r) => r.id), codes: chunk.flatMap(writtenCodesOf) })
+    await catalog.evictCategories(written.categories.map((c) => c.id))
+    result.categoriesCreated += written.categories.length
     for (const row of written.rows) {
       if (row.inserted) result.created += 1
       else result.updated += 1

@@ -1,7 +1,7 @@
-import type { Db, Executor } from '../../infra/db/database.ts'
-import { decimalString, money } from '../../infra/decimal.ts'
+import type { Executor } from '../../infra/db/database.ts'
 import { conflict, invalid, notFound } from '../../infra/errors.ts'
 import { type Principal, requireRole } from '../access/index.ts'
+import { type CatalogCache, categoryOfRow, type ProductDoc, productDocOf } from './catalog.cache.ts'
 import { fieldOf } from './catalog.quantities.ts'
 import * as repo from './catalog.repository.ts'
 import {
@@ -15,7 +15,7 @@ import {
   translatingConflicts,
   WRITERS,
 } from './catalog.rules.ts'
-import type { ProductUnitRow } from './catalog.tables.ts'
+import type { Category } from './catalog.units-and-categories.ts'
 
 export interface CreateProductInput {
   sku: string
@@ -42,21 +42,22 @@ export interface ProductListFilter {
   q?: string | undefined
 }
 
-function toProduct(row: repo.ProductWithCategoryRow, units: readonly ProductUnitRow[]) {
+/** The API's product: the cached product with its category's name. */
+export function toProduct(doc: ProductDoc, category: Category | undefined) {
   return {
-    id: row.id,
-    sku: row.sku,
-    barcode: row.barcode,
-    name: row.name,
-    description: row.description,
-    category: row.category_id === null ? null : { id: row.category_id, name: row.category_name ?? '' },
-    baseUnit: row.base_unit,
-    price: money(row.price),
-    taxRate: decimalString(row.tax_rate),
-    active: row.active,
-    units: units.map((u) => ({ unit: u.unit_code, factor: decimalString(u.factor), barcode: u.barcode })),
-    createdAt: row.created_at.toISOString(),
-    updatedAt: row.updated_at.toISOString(),
+    id: doc.id,
+    sku: doc.sku,
+    barcode: doc.barcode,
+    name: doc.name,
+    description: doc.description,
+    category: doc.categoryId === null ? null : { id: doc.categoryId, name: category?.name ?? '' },
+    baseUnit: doc.baseUnit,
+    price: doc.price,
+    taxRate: doc.taxRate,
+    active: doc.active,
+    units: doc.units,
+    createdAt: doc.createdAt,
+    updatedAt: doc.updatedAt,
   }
 }
 
@@ -71,19 +72,10 @@ export interface ProductLookup {
   matchedBy: repo.CodeMatch
 }
 
-async function loadProducts(db: Executor, rows: readonly repo.ProductWithCategoryRow[]): Promise<Product[]> {
-  const units = await repo.findUnitsOfProducts(db, rows.map((r) => r.id))
-  const byProduct = new Map<number, ProductUnitRow[]>()
-  for (const unit of units) {
-    const list = byProduct.get(unit.product_id)
-    if (list) list.push(unit)
-    else byProduct.set(unit.product_id, [unit])
-  }
-  return rows.map((row) => toProduct(row, byProduct.get(row.id) ?? []))
-}
-
-async function loadProduct(db: Executor, id: number): Promise<Product | undefined> {
-  return (await loadProducts(db, await repo.findProductsByIds(db, [id])))[0]
+/** A product as a write left it, read in its transaction (never from the cache, which the commit has not reached yet). */
+async function readWritten(trx: Executor, id: number): Promise<Product> {
+  const [row] = await repo.findProductDocs(trx, { ids: [id] })
+  return toProduct(productDocOf(row!), categoryOfRow(row!))
 }
 
 /** The units a product names exist; `fields` maps each request path (`units[0].unit`) to its unit code. */
@@ -111,44 +103,61 @@ async function requireFreeBarcodes(db: Executor, barcodes: readonly string[], pr
   }
 }
 
-export async function getProduct(db: Db, id: number): Promise<Product> {
-  const product = await loadProduct(db.reader, id)
-  if (!product) throw notFound('CATALOG_PRODUCT_NOT_FOUND', `No product with id ${id}.`)
-  return product
+/**
+ * The product's cached objects if memory holds them (its category too), without waiting; undefined
+ * when getProduct must read further.
+ */
+export function peekProduct(catalog: CatalogCache, id: number): { doc: ProductDoc; category: Category | undefined } | undefined {
+  const doc = catalog.cache.peekCachedDoc('product', id)
+  if (!doc) return undefined
+  if (doc.categoryId === null) return { doc, category: undefined }
+  const category = catalog.cache.peekCachedDoc('category', doc.categoryId)
+  return category ? { doc, category } : undefined
 }
 
-/** Keyset pagination by id: pass `nextAfter` back as `after`. */
+export async function getProduct(catalog: CatalogCache, id: number): Promise<Product> {
+  const doc = await catalog.cache.getCachedDoc('product', id)
+  return toProduct(doc, doc.categoryId === null ? undefined : (await catalog.categories([doc.categoryId])).get(doc.categoryId))
+}
+
+/** Keyset pagination by id: pass `nextAfter` back as `after`. A page of ids, then its products from the cache. */
 export async function listProducts(
-  db: Db,
+  catalog: CatalogCache,
   filter: ProductListFilter = {},
 ): Promise<{ items: Product[]; nextAfter: number | null }> {
   const limit = filter.limit ?? 50
-  // One row more than asked tells whether another page exists, so the last page says null.
-  const rows = await repo.listProducts(db.reader, { ...filter, limit: limit + 1 })
-  const page = rows.slice(0, limit)
-  return {
-    items: await loadProducts(db.reader, page),
-    nextAfter: rows.length > limit ? (page[page.length - 1]?.id ?? null) : null,
-  }
+  // One id more than asked tells whether another page exists, so the last page says null.
+  const ids = await repo.listProductIds(catalog.db.reader, { ...filter, limit: limit + 1 })
+  const page = ids.slice(0, limit)
+  const docs = await catalog.products(page)
+  const categories = await catalog.categories([...docs.values()].map((d) => d.categoryId))
+  const items = page.flatMap((id) => {
+    const doc = docs.get(id)
+    return doc ? [toProduct(doc, doc.categoryId === null ? undefined : categories.get(doc.categoryId))] : []
+  })
+  return { items, nextAfter: ids.length > limit ? (page[page.length - 1] ?? null) : null }
 }
 
 /** By product barcode, unit barcode (a box) or SKU; says which unit the code stands for. */
-export async function lookupProduct(db: Db, code: string): Promise<ProductLookup> {
-  const match = await repo.findProductByCode(db.reader, code)
-  const product = match ? await loadProduct(db.reader, match.product_id) : undefined
-  if (!match || !product) throw notFound('CATALOG_PRODUCT_NOT_FOUND', `No product has the code ${code}.`, { code })
-  const unit = match.unit_code ?? product.baseUnit
-  const factor = product.units.find((u) => u.unit === unit)?.factor ?? '1'
-  return { product, unit, factor, matchedBy: match.matched }
+export async function lookupProduct(catalog: CatalogCache, code: string): Promise<ProductLookup> {
+  const found = await catalog.productByCode(code)
+  if (!found) throw notFound('CATALOG_PRODUCT_NOT_FOUND', `No product has the code ${code}.`, { code })
+  const { doc, match } = found
+  const categoryId = doc.categoryId
+  const category = categoryId === null ? undefined : (await catalog.categories([categoryId])).get(categoryId)
+  const unit = match.unit ?? doc.baseUnit
+  const factor = doc.units.find((u) => u.unit === unit)?.factor ?? '1'
+  return { product: toProduct(doc, category), unit, factor, matchedBy: match.matched }
 }
 
-export async function createProduct(db: Db, principal: Principal, input: CreateProductInput): Promise<Product> {
+export async function createProduct(catalog: CatalogCache, principal: Principal, input: CreateProductInput): Promise<Product> {
   requireRole(principal, WRITERS)
+  const { db } = catalog
   const price = readPrice(input.price, 'price')
   const taxRate = input.taxRate === undefined ? '0' : readTaxRate(input.taxRate, 'taxRate')
   const units = readUnits(input.units ?? [], input.baseUnit, 'units')
   const barcodes = barcodesOf(input.barcode, units)
-  return translatingConflicts(() =>
+  const product = await translatingConflicts(() =>
     db.primary.transaction().execute(async (trx) => {
       await requireUnits(trx, new Map([['baseUnit', input.baseUnit], ...unitFields(units)]))
       if (input.categoryId != null) await requireCategory(trx, input.categoryId)
@@ -165,19 +174,30 @@ export async function createProduct(db: Db, principal: Principal, input: CreateP
         active: input.active ?? true,
       })
       if (units.length > 0) await repo.replaceProductUnits(trx, [id], units.map((u) => ({ productId: id, ...u })))
-      return (await loadProduct(trx, id))!
+      return readWritten(trx, id)
     }),
   )
+  // an id or a code looked up before it existed is remembered as naming nothing
+  await catalog.evictProducts({ ids: [product.id], codes: [input.sku, ...barcodes] })
+  return product
 }
 
-export async function updateProduct(db: Db, principal: Principal, id: number, input: UpdateProductInput): Promise<Product> {
+export async function updateProduct(
+  catalog: CatalogCache,
+  principal: Principal,
+  id: number,
+  input: UpdateProductInput,
+): Promise<Product> {
   requireRole(principal, WRITERS)
+  const { db } = catalog
+  let before: { sku: string; barcode: string | null } | undefined
   const price = input.price === undefined ? undefined : readPrice(input.price, 'price')
   const taxRate = input.taxRate === undefined ? undefined : readTaxRate(input.taxRate, 'taxRate')
-  return translatingConflicts(() =>
+  const product = await translatingConflicts(() =>
     db.primary.transaction().execute(async (trx) => {
       const current = await repo.lockProduct(trx, id)
       if (!current) throw notFound('CATALOG_PRODUCT_NOT_FOUND', `No product with id ${id}.`)
+      before = current
       if (input.baseUnit !== undefined && input.baseUnit !== current.base_unit) {
         throw invalid(
           'CATALOG_BASE_UNIT_IMMUTABLE',
@@ -200,7 +220,11 @@ export async function updateProduct(db: Db, principal: Principal, id: number, in
         active: input.active,
       })
       if (units !== undefined) await repo.replaceProductUnits(trx, [id], units.map((u) => ({ productId: id, ...u })))
-      return (await loadProduct(trx, id))!
+      return readWritten(trx, id)
     }),
   )
+  // After the commit, and only then. Unit barcodes it gave up are caught when read (catalog.cache.ts).
+  const codes = [before?.sku, before?.barcode, product.sku, product.barcode, ...product.units.map((u) => u.barcode)]
+  await catalog.evictProducts({ ids: [id], codes })
+  return product
 }

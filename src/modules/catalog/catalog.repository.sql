@@ -24,28 +24,32 @@ select name from unnest($1::text[]) as t(name)
 on conflict on constraint category_name_unique do nothing
 returning id, name;
 
--- findProductsByIds
-select "p".*, "c"."name" as "category_name" from "product" as "p" left join "category" as "c" on "c"."id" = "p"."category_id" where "p"."id" = any($1) order by "p"."id";
+-- findProductDocs
+select "p".*, "c"."name" as "category_name", "c"."parent_id" as "category_parent_id", "c"."created_at" as "category_created_at", (select coalesce(json_agg(agg), '[]') from (select "pu"."unit_code" as "unit", pu.factor::text as "factor", "pu"."barcode" from "product_unit" as "pu" where "pu"."product_id" = "p"."id" order by "pu"."unit_code") as agg) as "units" from "product" as "p" left join "category" as "c" on "c"."id" = "p"."category_id" where ("p"."id" = any($1) or "p"."sku" = any($2)) order by "p"."id";
 
--- listProducts
-select "p".*, "c"."name" as "category_name" from "product" as "p" left join "category" as "c" on "c"."id" = "p"."category_id" where "p"."id" > $1 and "p"."category_id" = $2 and "p"."active" = $3 and ("p"."name" ilike $4 or "p"."sku" ilike $5) order by "p"."id" limit $6;
+-- findCategoriesByIds
+select * from "category" where "id" = any($1) order by "id";
 
--- findUnitsOfProducts
-select * from "product_unit" where "product_id" = any($1) order by "product_id", "unit_code";
+-- listProductIds
+select "p"."id" from "product" as "p" where "p"."id" > $1 and "p"."category_id" = $2 and "p"."active" = $3 and ("p"."name" ilike $4 or "p"."sku" ilike $5) order by "p"."id" limit $6;
 
--- findProductByCode
-select product_id, unit_code, matched from (
-  select id as product_id, null::text as unit_code, 'barcode' as matched, 1 as rank from product where barcode = $1
-  union all
-  select product_id, unit_code, 'unit_barcode', 2 from product_unit where barcode = $2
-  union all
-  select id, null, 'sku', 3 from product where sku = $3
-) m
-order by rank
-limit 1;
+-- findProductsByCodes
+select c.code, m.product_id, m.unit_code, m.matched
+from unnest($1::text[]) as c(code)
+join lateral (
+  select product_id, unit_code, matched from (
+    select id as product_id, null::text as unit_code, 'barcode' as matched, 1 as rank from product where barcode = c.code
+    union all
+    select product_id, unit_code, 'unit_barcode', 2 from product_unit where barcode = c.code
+    union all
+    select id, null, 'sku', 3 from product where sku = c.code
+  ) ranked
+  order by rank
+  limit 1
+) m on true;
 
 -- lockProduct
-select "id", "base_unit" from "product" where "id" = $1 for update;
+select "id", "base_unit", "sku", "barcode" from "product" where "id" = $1 for update;
 
 -- findProductsBySkus
 select "id", "sku", "base_unit" from "product" where "sku" = any($1);

@@ -1,4 +1,5 @@
 import { sql, type Transaction } from 'kysely'
+import { jsonArrayFrom } from 'kysely/helpers/postgres'
 import type { Database, Executor } from '../../infra/db/database.ts'
 
 export function listUnits(db: Executor) {
@@ -51,20 +52,40 @@ export async function insertMissingCategories(db: Executor, names: readonly stri
   return rows
 }
 
-function selectProducts(db: Executor) {
+/**
+ * Whole products in ONE statement, by id or SKU: each row with its category and its units (in unit
+ * order), everything the cached product and its views need.
+ */
+export function findProductDocs(db: Executor, keys: { ids?: readonly number[]; skus?: readonly string[] }) {
+  const ids = [...(keys.ids ?? [])]
+  const skus = [...(keys.skus ?? [])]
   return db
     .selectFrom('product as p')
     .leftJoin('category as c', 'c.id', 'p.category_id')
     .selectAll('p')
-    .select('c.name as category_name')
+    .select(['c.name as category_name', 'c.parent_id as category_parent_id', 'c.created_at as category_created_at'])
+    .select((eb) =>
+      jsonArrayFrom(
+        eb
+          .selectFrom('product_unit as pu')
+          .select(['pu.unit_code as unit', sql<string>`pu.factor::text`.as('factor'), 'pu.barcode'])
+          .whereRef('pu.product_id', '=', 'p.id')
+          .orderBy('pu.unit_code'),
+      ).as('units'),
+    )
+    .where((eb) => eb.or([eb('p.id', '=', eb.fn.any(eb.val(ids))), eb('p.sku', '=', eb.fn.any(eb.val(skus)))]))
+    .orderBy('p.id')
+    .execute()
 }
 
-export type ProductWithCategoryRow = Awaited<ReturnType<ReturnType<typeof selectProducts>['execute']>>[number]
+export type ProductDocRow = Awaited<ReturnType<typeof findProductDocs>>[number]
 
-export function findProductsByIds(db: Executor, ids: readonly number[]) {
-  return selectProducts(db)
-    .where((eb) => eb('p.id', '=', eb.fn.any(eb.val([...ids]))))
-    .orderBy('p.id')
+export function findCategoriesByIds(db: Executor, ids: readonly number[]) {
+  return db
+    .selectFrom('category')
+    .selectAll()
+    .where((eb) => eb('id', '=', eb.fn.any(eb.val([...ids]))))
+    .orderBy('id')
     .execute()
 }
 
@@ -77,8 +98,9 @@ export interface ProductFilter {
   q?: string | undefined
 }
 
-export function listProducts(db: Executor, filter: ProductFilter) {
-  let query = selectProducts(db)
+/** A page of product ids, by id: the products themselves come from the cache. */
+export async function listProductIds(db: Executor, filter: ProductFilter): Promise<number[]> {
+  let query = db.selectFrom('product as p').select('p.id')
   if (filter.after !== undefined) query = query.where('p.id', '>', filter.after)
   if (filter.categoryId !== undefined) query = query.where('p.category_id', '=', filter.categoryId)
   if (filter.active !== undefined) query = query.where('p.active', '=', filter.active)
@@ -86,40 +108,36 @@ export function listProducts(db: Executor, filter: ProductFilter) {
     const pattern = `%${filter.q.replace(/[\\%_]/g, '\\$&')}%`
     query = query.where((eb) => eb.or([eb('p.name', 'ilike', pattern), eb('p.sku', 'ilike', pattern)]))
   }
-  return query.orderBy('p.id').limit(filter.limit).execute()
-}
-
-export function findUnitsOfProducts(db: Executor, productIds: readonly number[]) {
-  if (productIds.length === 0) return Promise.resolve([])
-  return db
-    .selectFrom('product_unit')
-    .selectAll()
-    .where((eb) => eb('product_id', '=', eb.fn.any(eb.val([...productIds]))))
-    .orderBy('product_id')
-    .orderBy('unit_code')
-    .execute()
+  return (await query.orderBy('p.id').limit(filter.limit).execute()).map((r) => r.id)
 }
 
 export type CodeMatch = 'barcode' | 'unit_barcode' | 'sku'
 
-/** A scanned or typed code: a product barcode wins over a unit barcode, which wins over a SKU. */
-export async function findProductByCode(db: Executor, code: string) {
-  const { rows } = await sql<{ product_id: number; unit_code: string | null; matched: CodeMatch }>`
-    select product_id, unit_code, matched from (
-      select id as product_id, null::text as unit_code, 'barcode' as matched, 1 as rank from product where barcode = ${code}
-      union all
-      select product_id, unit_code, 'unit_barcode', 2 from product_unit where barcode = ${code}
-      union all
-      select id, null, 'sku', 3 from product where sku = ${code}
-    ) m
-    order by rank
-    limit 1`.execute(db)
-  return rows[0]
+/**
+ * What each scanned or typed code names, in ONE statement: a product barcode wins over a unit
+ * barcode, which wins over a SKU. Codes that name nothing are left out.
+ */
+export async function findProductsByCodes(db: Executor, codes: readonly string[]) {
+  const { rows } = await sql<{ code: string; product_id: number; unit_code: string | null; matched: CodeMatch }>`
+    select c.code, m.product_id, m.unit_code, m.matched
+    from unnest(${[...codes]}::text[]) as c(code)
+    join lateral (
+      select product_id, unit_code, matched from (
+        select id as product_id, null::text as unit_code, 'barcode' as matched, 1 as rank from product where barcode = c.code
+        union all
+        select product_id, unit_code, 'unit_barcode', 2 from product_unit where barcode = c.code
+        union all
+        select id, null, 'sku', 3 from product where sku = c.code
+      ) ranked
+      order by rank
+      limit 1
+    ) m on true`.execute(db)
+  return rows
 }
 
-/** Locks the product row for the rest of the transaction. */
+/** Locks the product row for the rest of the transaction; its codes as they were, to evict after the change. */
 export function lockProduct(trx: Transaction<Database>, id: number) {
-  return trx.selectFrom('product').select(['id', 'base_unit']).where('id', '=', id).forUpdate().executeTakeFirst()
+  return trx.selectFrom('product').select(['id', 'base_unit', 'sku', 'barcode']).where('id', '=', id).forUpdate().executeTakeFirst()
 }
 
 export function findProductsBySkus(db: Executor, skus: readonly string[]) {

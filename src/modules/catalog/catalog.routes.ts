@@ -1,3 +1,4 @@
+import type { FastifyReply } from 'fastify'
 import { Type } from 'typebox'
 import { errorResponses, IdParams } from '../../infra/http/schemas.ts'
 import type { HttpServer } from '../../infra/http/server.ts'
@@ -17,7 +18,10 @@ import {
   Unit,
   UpdateProductBody,
 } from './catalog.schemas.ts'
+import type { ProductDoc } from './catalog.cache.ts'
+import { toProduct } from './catalog.products.ts'
 import type { CatalogService } from './catalog.service.ts'
+import type { Category as CachedCategory } from './catalog.units-and-categories.ts'
 
 const tags = ['catalog']
 /** 10,000 product lines are several MiB of JSON; the bulk route accepts more than the default limit. */
@@ -135,6 +139,22 @@ const bulkUpsertProducts = {
   },
 }
 
+const JSON_UTF8 = 'application/json; charset=utf-8'
+
+/**
+ * A cached product's response body, serialized once by the route's own schema serializer and kept
+ * with the very objects it came from: an evicted product is a new object, so its bytes are new too.
+ */
+const productBodies = new WeakMap<ProductDoc, { category: CachedCategory | undefined; json: string }>()
+
+function productJson(doc: ProductDoc, category: CachedCategory | undefined, reply: FastifyReply): string {
+  const known = productBodies.get(doc)
+  if (known !== undefined && known.category === category) return known.json
+  const json = String(reply.serialize(toProduct(doc, category)))
+  productBodies.set(doc, { category, json })
+  return json
+}
+
 /** Thin: schema → service → reply. */
 export function registerCatalogRoutes(app: HttpServer, catalog: CatalogService): void {
   app.get('/api/units', listUnits, async () => ({ items: await catalog.listUnits() }))
@@ -147,7 +167,14 @@ export function registerCatalogRoutes(app: HttpServer, catalog: CatalogService):
   )
   app.get('/api/products', listProducts, async (request) => catalog.listProducts(request.query))
   app.get('/api/products/lookup', lookupProduct, async (request) => catalog.lookupProduct(request.query.code))
-  app.get('/api/products/:id', getProduct, async (request) => catalog.getProduct(request.params.id))
+  app.get('/api/products/:id', getProduct, (request, reply) => {
+    const cached = catalog.peekProduct(request.params.id)
+    if (cached === undefined) return catalog.getProduct(request.params.id)
+    // answered here and now: a sync handler that sent its reply returns nothing. The body is the
+    // product already serialized by this route's serializer, which the type provider cannot know.
+    reply.type(JSON_UTF8).send(productJson(cached.doc, cached.category, reply) as never)
+    return undefined
+  })
   app.post('/api/products', createProduct, async (request, reply) =>
     reply.status(201).send(await catalog.createProduct(principalOf(request), request.body)),
   )

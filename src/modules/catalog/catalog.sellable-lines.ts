@@ -1,5 +1,15 @@
+/**
+ * Request lines as a seller prices them: product, unit, quantity and the catalog's decimals parsed.
+ * A till's sale reads its products from the cache tiers (sellableLinesFromCache) and sends no
+ * catalog statement when they are cached. The cache is never trusted with money: the statement
+ * that writes the sale re-checks every price, tax rate, name and unit factor it was priced with
+ * against the catalog in the same snapshot (`changedCatalogLinesCte`) and writes nothing if one
+ * differs; the seller then evicts those products and prices afresh. A stale entry costs a retry,
+ * never a wrong invoice.
+ */
 import { Big, parseDecimal } from '../../infra/decimal.ts'
-import type { LineRef, ResolvedLine } from './catalog.quantities.ts'
+import type { CatalogCache, ProductDoc } from './catalog.cache.ts'
+import { type LineProduct, type LineRef, matchLines, type ResolvedLine } from './catalog.quantities.ts'
 
 /** A resolved line with the catalog decimals parsed, as pricing needs them. */
 export interface SellableLine extends ResolvedLine {
@@ -8,104 +18,86 @@ export interface SellableLine extends ResolvedLine {
   taxRateValue: Big
 }
 
-/** What a seller needs to know about a product in one unit; quantities come from the request. */
-type CatalogEntry = Omit<SellableLine, 'index' | 'quantity' | 'baseQuantity' | 'active'>
-
 const ONE = new Big(1)
 
-function entryOf(r: ResolvedLine): CatalogEntry {
-  const price = new Big(r.price)
-  return {
-    productId: r.productId,
-    sku: r.sku,
-    name: r.name,
-    unit: r.unit,
-    baseUnit: r.baseUnit,
-    factor: r.factor,
-    price: r.price,
-    unitPrice: r.factor.eq(ONE) ? price : price.times(r.factor),
-    taxRate: r.taxRate,
-    taxRateValue: new Big(r.taxRate),
-  }
-}
-
-function sellableLine(entry: CatalogEntry, index: number, quantity: Big, active: boolean): SellableLine {
-  return {
-    index,
-    productId: entry.productId,
-    sku: entry.sku,
-    name: entry.name,
-    unit: entry.unit,
-    baseUnit: entry.baseUnit,
-    quantity,
-    factor: entry.factor,
-    baseQuantity: entry.factor.eq(ONE) ? quantity : quantity.times(entry.factor),
-    price: entry.price,
-    unitPrice: entry.unitPrice,
-    taxRate: entry.taxRate,
-    taxRateValue: entry.taxRateValue,
-    active,
-  }
-}
-
-/** Lines resolved by the catalog, with their decimals parsed for pricing. */
+/** Lines resolved from the database, with their decimals parsed for pricing. */
 export function sellableLinesOf(resolved: readonly ResolvedLine[]): SellableLine[] {
-  return resolved.map((r) => sellableLine(entryOf(r), r.index, r.quantity, r.active))
+  return resolved.map((r) => {
+    const price = new Big(r.price)
+    return { ...r, unitPrice: r.factor.eq(ONE) ? price : price.times(r.factor), taxRateValue: new Big(r.taxRate) }
+  })
 }
 
-/** Lines naming a product by id in its base unit — a till's usual line — are kept by number. */
-const keyOf = (line: LineRef): number | string =>
-  line.productId !== undefined
-    ? line.unit === undefined
-      ? line.productId
-      : `i:${line.productId}:${line.unit}`
-    : `s:${line.sku ?? ''}:${line.unit ?? ''}`
+/** A cached product's decimals parsed once per unit, for as long as that very object is cached. */
+interface ParsedProduct extends LineProduct {
+  taxRateValue: Big
+  units: Map<string, { factor: Big; unitPrice: Big }>
+}
+
+const parsedProducts = new WeakMap<ProductDoc, ParsedProduct>()
+
+function parsedProductOf(doc: ProductDoc): ParsedProduct {
+  let parsed = parsedProducts.get(doc)
+  if (parsed === undefined) {
+    const price = new Big(doc.price)
+    const units = new Map([[doc.baseUnit, { factor: ONE, unitPrice: price }]])
+    for (const u of doc.units) {
+      const factor = new Big(u.factor)
+      units.set(u.unit, { factor, unitPrice: price.times(factor) })
+    }
+    parsed = {
+      id: doc.id,
+      sku: doc.sku,
+      name: doc.name,
+      baseUnit: doc.baseUnit,
+      price: doc.price,
+      taxRate: doc.taxRate,
+      active: doc.active,
+      factors: new Map([[doc.baseUnit, '1'], ...doc.units.map((u): [string, string] => [u.unit, u.factor])]),
+      taxRateValue: new Big(doc.taxRate),
+      units,
+    }
+    parsedProducts.set(doc, parsed)
+  }
+  return parsed
+}
 
 /**
- * Products a seller has already looked up, so the next sale of them skips the catalog lookup (a
- * statement and a round trip). It is never trusted: the statement that writes the sale re-checks
- * every cached price, tax rate, name and unit factor against the catalog in the same snapshot
- * (`changedCatalogLinesCte`) and writes nothing if one differs; the caller then looks the
- * products up afresh.
- * So a stale entry costs a retry, never a wrong invoice, and no invalidation is needed across
- * processes. Inactive products are not kept, so a product sold again is always looked up.
+ * The lines of a request from the cache tiers: a statement only for products (or SKUs) no tier
+ * holds, one for all of them. Errors are resolveLines' (unknown product, unit without a conversion).
  */
-export class SellableLineCache {
-  readonly #entries = new Map<number | string, CatalogEntry>()
-  readonly #maxEntries: number
-
-  constructor(maxEntries = 100_000) {
-    this.#maxEntries = maxEntries
-  }
-
-  /** Every line resolved from the cache, or undefined if any line is missing from it. */
-  lookup(lines: readonly LineRef[]): SellableLine[] | undefined {
-    const resolved: SellableLine[] = []
-    for (let index = 0; index < lines.length; index++) {
-      const line = lines[index]!
-      const entry = this.#entries.get(keyOf(line))
-      if (!entry) return undefined
-      resolved.push(sellableLine(entry, index, parseDecimal(line.quantity, `lines[${index}].quantity`), true))
-    }
-    return resolved
-  }
-
-  remember(lines: readonly LineRef[], resolved: readonly SellableLine[]): void {
-    if (this.#entries.size + resolved.length > this.#maxEntries) this.#entries.clear()
-    for (const r of resolved) {
-      const line = lines[r.index]
-      if (!line) continue
-      const key = keyOf(line)
-      if (!r.active) {
-        this.#entries.delete(key)
-        continue
+export async function sellableLinesFromCache(catalog: CatalogCache, lines: readonly LineRef[], field = 'lines'): Promise<SellableLine[]> {
+  const skus = [...new Set(lines.flatMap((l) => (l.productId === undefined && l.sku !== undefined ? [l.sku] : [])))]
+  const bySku = skus.length > 0 ? await catalog.productsBySku(skus) : undefined
+  const ids = [...new Set(lines.flatMap((l) => (l.productId === undefined ? [] : [l.productId])))]
+  const byId = await catalog.products(ids)
+  return matchLines(
+    lines,
+    (line) => {
+      const doc = line.productId !== undefined ? byId.get(line.productId) : bySku?.get(line.sku!)
+      return doc && parsedProductOf(doc)
+    },
+    (line, index, product, unit): SellableLine => {
+      const { taxRateValue, units } = product as ParsedProduct
+      const { factor, unitPrice } = units.get(unit)!
+      const quantity = parseDecimal(line.quantity, `${field}[${index}].quantity`)
+      return {
+        index,
+        productId: product.id,
+        sku: product.sku,
+        name: product.name,
+        unit,
+        baseUnit: product.baseUnit,
+        quantity,
+        factor,
+        baseQuantity: factor === ONE ? quantity : quantity.times(factor),
+        price: product.price,
+        unitPrice,
+        taxRate: product.taxRate,
+        taxRateValue,
+        active: product.active,
       }
-      const { index, quantity, baseQuantity, active, ...entry } = r
-      this.#entries.set(key, entry)
-    }
-  }
-
-  forget(lines: readonly LineRef[]): void {
-    for (const line of lines) this.#entries.delete(keyOf(line))
-  }
+    },
+    field,
+  )
 }

@@ -1,6 +1,7 @@
 import type { Db } from '../../infra/db/database.ts'
 import { conflict } from '../../infra/errors.ts'
 import { type Principal, requireRole } from '../access/index.ts'
+import type { CatalogCache } from './catalog.cache.ts'
 import * as repo from './catalog.repository.ts'
 import { requireCategory, WRITERS } from './catalog.rules.ts'
 import type { CategoryRow, UnitRow } from './catalog.tables.ts'
@@ -21,7 +22,7 @@ function toUnit(row: UnitRow) {
 
 export type Unit = ReturnType<typeof toUnit>
 
-function toCategory(row: CategoryRow) {
+export function toCategory(row: CategoryRow) {
   return { id: row.id, name: row.name, parentId: row.parent_id, createdAt: row.created_at.toISOString() }
 }
 
@@ -42,11 +43,14 @@ export async function listCategories(db: Db): Promise<Category[]> {
   return (await repo.listCategories(db.reader)).map(toCategory)
 }
 
-export async function createCategory(db: Db, principal: Principal, input: CreateCategoryInput): Promise<Category> {
+export async function createCategory(catalog: CatalogCache, principal: Principal, input: CreateCategoryInput): Promise<Category> {
   requireRole(principal, WRITERS)
+  const { db } = catalog
   const parentId = input.parentId ?? null
   if (parentId !== null) await requireCategory(db.primary, parentId)
   const row = await repo.insertCategory(db.primary, { name: input.name, parentId })
   if (!row) throw conflict('CATALOG_CATEGORY_EXISTS', `A category named "${input.name}" exists already.`)
+  // its id may have been looked up, and remembered as missing, before it existed
+  await catalog.evictCategories([row.id])
   return toCategory(row)
 }

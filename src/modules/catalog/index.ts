@@ -6,6 +6,7 @@ export {
   type BulkUpsertProgress,
   type BulkUpsertResult,
 } from './catalog.bulk-upsert.ts'
+export { type CatalogCache, catalogCacheOf, type ProductDoc } from './catalog.cache.ts'
 export { type CatalogCheck, changedCatalogLinesCte } from './catalog.fragments.ts'
 export {
   type AppliedTender,
@@ -34,6 +35,6 @@ export {
 export { registerCatalogRoutes } from './catalog.routes.ts'
 export { MoneyOutput, UnitPriceOutput } from './catalog.schemas.ts'
 export type { ProductUnitInput } from './catalog.rules.ts'
-export { type SellableLine, SellableLineCache, sellableLinesOf } from './catalog.sellable-lines.ts'
+export { type SellableLine, sellableLinesFromCache, sellableLinesOf } from './catalog.sellable-lines.ts'
 export { type CatalogService, createCatalogService } from './catalog.service.ts'
 export type { Category, CreateCategoryInput, CreateUnitInput, Unit } from './catalog.units-and-categories.ts'

@@ -21,15 +21,15 @@ describeEachDatabase('inventory', (ctx) => {
     const location = await createLocation(ctx.db)
     const products = await createProducts(ctx.db, 500)
     const inventory = createInventoryService(ctx.db)
+    await inventory.listLocations() // the locations cached: what is left is the product lookup and the movement
     const counts: number[] = []
     for (const size of [5, 50, 500]) {
       const lines = products.slice(0, size).map((p) => ({ productId: p.id, quantity: 3 }))
       const { count } = await countQueries(() => inventory.adjustStock(principal, location.id, { lines }))
       counts.push(count)
     }
-    assert.equal(new Set(counts).size, 1, `statement counts differ: ${counts.join(', ')}`)
-    // check the location, resolve the lines, move stock + ledger: no transaction around one write
-    assert.deepEqual(counts, [3, 3, 3])
+    // resolve the lines, move stock + ledger (the location from the cache): no transaction around one write
+    assert.deepEqual(counts, [2, 2, 2])
     assert.equal(await stockOf(ctx.db, location.id, products[0]!.id), '9.000000')
     assert.equal(await stockOf(ctx.db, location.id, products[499]!.id), '3.000000')
   })
@@ -124,6 +124,7 @@ describeEachDatabase('inventory', (ctx) => {
       products.map((p) => ({ productId: p.id, quantity: '10' })),
     )
     const inventory = createInventoryService(ctx.db)
+    await inventory.listLocations()
     const small = await countQueries(() =>
       inventory.transferStock(principal, {
         fromLocationId: from.id,
@@ -138,8 +139,8 @@ describeEachDatabase('inventory', (ctx) => {
         lines: products.map((p) => ({ productId: p.id, quantity: 1 })),
       }),
     )
-    assert.equal(small.count, 3)
-    assert.equal(large.count, 3)
+    assert.equal(small.count, 2)
+    assert.equal(large.count, 2)
     assert.equal(await stockOf(ctx.db, from.id, products[0]!.id), '7.000000')
     assert.equal(await stockOf(ctx.db, to.id, products[0]!.id), '3.000000')
     await assert.rejects(

@@ -60,8 +60,8 @@ select * from "location" where "id" = $1;
 -- findLocationsByIds
 select * from "location" where "id" in ($1, $2);
 
--- listLocations
-select * from "location" order by "id";
+-- listLocationIds
+select "id" from "location" order by "id";
 
 -- insertLocation
 insert into "location" ("code", "name", "kind", "allow_negative_stock") values ($1, $2, $3, $4) on conflict ("code") do nothing returning *;

@@ -39,8 +39,8 @@ export function findLocationsByIds(db: Executor, ids: readonly number[]) {
   return db.selectFrom('location').selectAll().where('id', 'in', [...ids]).execute()
 }
 
-export function listLocations(db: Executor) {
-  return db.selectFrom('location').selectAll().orderBy('id').execute()
+export function listLocationIds(db: Executor) {
+  return db.selectFrom('location').select('id').orderBy('id').execute()
 }
 
 export function insertLocation(

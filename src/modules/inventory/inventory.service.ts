@@ -1,11 +1,13 @@
+import { type Cache, memoryOnlyCache } from '../../infra/cache/cache.ts'
 import type { Db, Executor } from '../../infra/db/database.ts'
 import { Big, baseQuantityOf, checkDecimal, decimalString, MAX_BASE_QUANTITY, parseDecimal, QUANTITY_LIMITS } from '../../infra/decimal.ts'
 import { conflict, invalid, notFound } from '../../infra/errors.ts'
 import { type Principal, requireLocation, requireRole } from '../access/index.ts'
 import { fieldOf, type LineRef, namesForMessage, type ResolvedLine, resolveLines } from '../catalog/index.ts'
 import { type StockMovement, shortStockOf } from './inventory.fragments.ts'
+import { type Location, locationsOn, toLocation } from './inventory.locations.ts'
 import * as repo from './inventory.repository.ts'
-import type { LocationRow, StockReason } from './inventory.tables.ts'
+import type { StockReason } from './inventory.tables.ts'
 
 export interface LabelledMovement extends StockMovement {
   /** the request lines it comes from, as paths (`lines[0]`), and the SKU, so a refusal can name them */
@@ -80,18 +82,6 @@ export interface CreateLocationInput {
   allowNegativeStock?: boolean | undefined
 }
 
-function toLocation(row: LocationRow) {
-  return {
-    id: row.id,
-    code: row.code,
-    name: row.name,
-    kind: row.kind,
-    allowNegativeStock: row.allow_negative_stock,
-    createdAt: row.created_at.toISOString(),
-  }
-}
-
-export type Location = ReturnType<typeof toLocation>
 
 export interface LedgerFilter {
   productId?: number | undefined
@@ -139,12 +129,10 @@ function baseQuantities(resolved: readonly ResolvedLine[]): Big[] {
   })
 }
 
-export function createInventoryService(db: Db) {
-  async function requireLocations(ids: number[]): Promise<void> {
-    const found = await repo.findLocationsByIds(db.primary, ids)
-    const missing = ids.filter((id) => !found.some((row) => row.id === id))
-    if (missing.length > 0) throw notFound('INVENTORY_UNKNOWN_LOCATION', `Unknown location: ${missing.join(', ')}.`, { missing })
-  }
+/** `cache`: the app's; a service built on its own (tests, scripts) gets a memory tier of its own. */
+export function createInventoryService(db: Db, cache: Cache = memoryOnlyCache()) {
+  const locations = locationsOn(cache, db)
+  const requireLocations = locations.requireAll
 
   async function movementsFor(lines: StockLineInput[], locationId: number, reason: StockReason, sign: 1 | -1) {
     const resolved = await resolveLines(db.primary, lines)
@@ -169,9 +157,7 @@ export function createInventoryService(db: Db) {
   }
 
   return {
-    async listLocations(): Promise<Location[]> {
-      return (await repo.listLocations(db.primary)).map(toLocation)
-    },
+    listLocations: (): Promise<Location[]> => locations.list(),
 
     async createLocation(principal: Principal, input: CreateLocationInput): Promise<Location> {
       requireRole(principal, ['admin', 'manager'])
@@ -182,6 +168,7 @@ export function createInventoryService(db: Db) {
         allowNegativeStock: input.allowNegativeStock ?? false,
       })
       if (!row) throw conflict('INVENTORY_LOCATION_EXISTS', `A location with code "${input.code}" exists already.`)
+      await locations.evict([row.id])
       return toLocation(row)
     },
 
@@ -190,6 +177,7 @@ export function createInventoryService(db: Db) {
       requireLocation(principal, id)
       const row = await repo.updateLocation(db.primary, id, input)
       if (!row) throw notFound('INVENTORY_UNKNOWN_LOCATION', `Unknown location: ${id}.`)
+      await locations.evict([id])
       return toLocation(row)
     },
 

@@ -1,22 +1,31 @@
 /**
  * Creates a draft, or with `submit` a whole sale (created, paid and submitted). Either way the
  * invoice, lines, payments — and for a sale the stock, ledger and rollups — are ONE statement,
- * atomic on its own: 1 statement when the products are in the sellable-line cache, 2 when they
- * are looked up first. With an idempotency key it runs in a transaction that also claims the key
- * and stores the response: +4 (BEGIN, claim, response, COMMIT). A stale cache costs +2 (the
- * refused insert and the lookup).
+ * atomic on its own: 1 statement when the products are in the cache tiers, 2 when they are looked
+ * up first. With an idempotency key it runs in a transaction that also claims the key and stores
+ * the response: +4 (BEGIN, claim, response, COMMIT). A stale cache costs +2 (the refused insert
+ * and the lookup).
  */
 import { Big, money } from '../../infra/decimal.ts'
 import type { Executor } from '../../infra/db/database.ts'
-import { conflict, invalid, notFound } from '../../infra/errors.ts'
+import { AppError, conflict, invalid, notFound } from '../../infra/errors.ts'
 import type { Replayable, WriteOptions } from '../../infra/idempotency/idempotency.ts'
 import { idempotencyScopeOf, type Principal, requireLocation } from '../access/index.ts'
-import { applyTenders, type Discount, resolveLines, type SellableLine, sellableLinesOf, type TenderInput } from '../catalog/index.ts'
+import {
+  applyTenders,
+  type CatalogCache,
+  type Discount,
+  resolveLines,
+  type SellableLine,
+  sellableLinesFromCache,
+  sellableLinesOf,
+  type TenderInput,
+} from '../catalog/index.ts'
 import { NO_DISCOUNT, discountOf, newWorkingLines, priceLines, tendersOf, totalsOf, validateLineInputs } from './sales.lines.ts'
 import { storedLine, toInvoice } from './sales.mapping.ts'
 import * as repo from './sales.repository.ts'
 import { invoiceEffect, notPaid, refusingShortLines, type SalesContext } from './sales.rules.ts'
-import type { CreateInvoiceInput, Invoice } from './sales.schemas.ts'
+import type { CreateInvoiceInput, Invoice, LineInput } from './sales.schemas.ts'
 import type { NewInvoiceLine, PaymentMethod } from './sales.tables.ts'
 
 interface Sale {
@@ -45,26 +54,42 @@ export async function createInvoice(
   if (sale.submit && (input.lines ?? []).length === 0) {
     throw invalid('SALES_INVOICE_EMPTY', 'An invoice needs at least one line.', { field: '/lines' })
   }
+  // Priced from the cache before any transaction opens: a product no tier holds is one lookup, not one inside the write.
+  const lines = input.lines ?? []
+  const cached = lines.length > 0 ? await sellableLinesForSale(ctx.catalog, lines) : []
   const write = { scope: idempotencyScopeOf(principal), operation: 'create invoice', request: input, options }
-  return ctx.writes.inTransactionIfKeyed(write, (executor) => writeSale(ctx, executor, sale))
+  return ctx.writes.inTransactionIfKeyed(write, (executor, key) => writeSale(ctx, executor, sale, cached, key !== null))
 }
 
 /**
- * Products sold before come from the cache. The insert re-checks every line's catalog values and,
- * if they changed since, writes nothing: then they are looked up afresh and it runs again.
+ * The lines priced from the cache. A refusal is never made on the cache's word (a product made
+ * sellable again by a write no eviction reached): lines the cache would refuse are evicted and read
+ * once more, so the refusal, if any, comes from what the database holds.
  */
-async function writeSale(ctx: SalesContext, executor: Executor, sale: Sale): Promise<Invoice> {
-  const lines = sale.input.lines ?? []
-  const lookUp = async () => {
-    const resolved = sellableLinesOf(lines.length > 0 ? await resolveLines(executor, lines) : [])
-    ctx.sellableLines.remember(lines, resolved)
-    return resolved
+async function sellableLinesForSale(catalog: CatalogCache, lines: readonly LineInput[]): Promise<SellableLine[]> {
+  try {
+    const cached = await sellableLinesFromCache(catalog, lines)
+    if (cached.every((line) => line.active)) return cached
+  } catch (error) {
+    if (!(error instanceof AppError)) throw error
   }
-  const cached = lines.length > 0 ? ctx.sellableLines.lookup(lines) : undefined
-  let attempt = await insertSale(executor, sale, cached ?? (await lookUp()))
+  await catalog.evictProducts({ ids: lines.flatMap((l) => (l.productId === undefined ? [] : [l.productId])), codes: lines.map((l) => l.sku) })
+  return sellableLinesFromCache(catalog, lines)
+}
+
+/**
+ * Writes the sale priced from the cache. The insert re-checks every line's catalog values and, if
+ * they changed since they were cached (a change no eviction reached), writes nothing: the products
+ * are evicted everywhere, looked up afresh — from the database itself inside a transaction — and it
+ * runs again.
+ */
+async function writeSale(ctx: SalesContext, executor: Executor, sale: Sale, cached: SellableLine[], inTransaction: boolean) {
+  const lines = sale.input.lines ?? []
+  let attempt = await insertSale(executor, sale, cached)
   if (attempt.inserted === 'stale') {
-    ctx.sellableLines.forget(lines)
-    attempt = await insertSale(executor, sale, await lookUp())
+    await ctx.catalog.evictProducts({ ids: cached.map((l) => l.productId), codes: lines.map((l) => l.sku) })
+    const fresh = inTransaction ? sellableLinesOf(await resolveLines(executor, lines)) : await sellableLinesFromCache(ctx.catalog, lines)
+    attempt = await insertSale(executor, sale, fresh)
   }
   const { inserted, invoice } = attempt
   if (inserted === 'stale') {

@@ -52,8 +52,8 @@ export async function editInvoice(
   const changes = validateChanges(input.change ?? [], remove)
   const write = { scope: idempotencyScopeOf(principal), operation: `edit invoice ${id}`, request: input, options }
   return ctx.writes.inTransaction(write, async (trx) => {
+    // read in the transaction, from the database: what a transaction reads is never cached
     const resolved = sellableLinesOf(add.length > 0 ? await resolveLines(trx, add, 'add') : [])
-    ctx.sellableLines.remember(add, resolved)
     const record = await lockForWrite(trx, principal, id)
     requireDraft(record)
     requireLines(record, input)

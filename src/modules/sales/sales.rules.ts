@@ -11,7 +11,7 @@ import {
   type LineOrigin,
   namesForMessage,
   nameOfLine,
-  type SellableLineCache,
+  type CatalogCache,
   type TenderInput,
 } from '../catalog/index.ts'
 import { shortStockOf } from '../inventory/index.ts'
@@ -25,8 +25,8 @@ export interface SalesContext {
   db: Db
   /** Idempotency-Key handling; error codes SALES_IDEMPOTENCY_… */
   writes: IdempotentWriter
-  /** products this process sold before, so a sale of them skips the catalog lookup */
-  sellableLines: SellableLineCache
+  /** the catalog on the cache tiers: a sale of cached products reads no catalog statement */
+  catalog: CatalogCache
 }
 
 /** Locks the invoice for a write and checks the caller may touch its location. */

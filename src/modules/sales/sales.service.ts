@@ -2,10 +2,11 @@
  * The sales service: POS invoices (draft → submitted → cancelled), payments and returns. Each
  * workflow is a file of its own (sales.<workflow>.ts); this only wires them to one shared context.
  */
+import { type Cache, memoryOnlyCache } from '../../infra/cache/cache.ts'
 import type { Db } from '../../infra/db/database.ts'
 import { createIdempotentWriter, type WriteOptions } from '../../infra/idempotency/idempotency.ts'
 import type { Principal } from '../access/index.ts'
-import { SellableLineCache } from '../catalog/index.ts'
+import { catalogCacheOf } from '../catalog/index.ts'
 import { cancelInvoice } from './sales.cancel-invoice.ts'
 import { createInvoice } from './sales.create-invoice.ts'
 import { editInvoice } from './sales.edit-invoice.ts'
@@ -27,13 +28,15 @@ import { submitInvoice } from './sales.submit-invoice.ts'
 export interface SalesServiceOptions {
   /** how long an Idempotency-Key replays its first response (default 24) */
   idempotencyKeyTtlHours?: number
+  /** the app's cache tiers; a service built on its own gets a memory tier of its own */
+  cache?: Cache
 }
 
 export function createSalesService(db: Db, options: SalesServiceOptions = {}) {
   const ctx: SalesContext = {
     db,
     writes: createIdempotentWriter(db, { ttlHours: options.idempotencyKeyTtlHours ?? 24, codePrefix: 'SALES' }),
-    sellableLines: new SellableLineCache(),
+    catalog: catalogCacheOf(options.cache ?? memoryOnlyCache(), db),
   }
   return {
     createInvoice: (principal: Principal, input: CreateInvoiceInput, options?: WriteOptions) =>
