@@ -1,91 +1,24 @@
 import assert from 'node:assert/strict'
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import fs from 'node:fs'
-import net from 'node:net'
+import os from 'node:os'
 import path from 'node:path'
 import { after, mock, test } from 'node:test'
+import { InvalidArgumentError } from 'commander'
 import type { SeedReport } from '../demo/seed-demo.ts'
 import { BRISK_BIN, cleanEnv, runBrisk, STACK_LINE, tempDir } from './cli.test-support.ts'
-import { announce } from './serve.ts'
+import { UsageError } from './errors.ts'
+import { announce, parseWorkers, refuseWorkers } from './serve.ts'
+import { acceptsConnections, startServer, stopLeftovers, waitUntilGone } from './serve.test-support.ts'
 
 const root = path.resolve(import.meta.dirname, '../..')
 const DRAIN_TIMEOUT_MS = 5000
 const folders: string[] = []
-const children: ChildProcess[] = []
-const serverPids: number[] = []
 
 after(() => {
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
-  // a server left behind by a failed test, re-parented away from its wrapper: it would keep this file running
-  for (const pid of serverPids) if (isAlive(pid)) process.kill(pid, 'SIGKILL')
+  stopLeftovers()
   for (const folder of folders) fs.rmSync(folder, { recursive: true, force: true })
 })
-
-interface ReadyLine {
-  pid: number
-  msg: string
-  url: string
-  database: string
-  demo?: { products: number; adminToken?: string; cashierToken?: string }
-}
-
-/** Starts a process and waits for Brisk's JSON "ready" log line on its stdout (not a terminal). */
-async function startServer(command: string, args: string[], options: { cwd: string; env: Record<string, string> }) {
-  const child = spawn(command, args, { cwd: options.cwd, env: cleanEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] })
-  children.push(child)
-  let output = ''
-  const ready = await new Promise<ReadyLine>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ready line in 90 s:\n${output}`)), 90_000)
-    child.stderr?.on('data', (chunk) => {
-      output += chunk
-    })
-    child.stdout?.on('data', (chunk) => {
-      output += chunk
-      const line = output.split('\n').find((l) => l.includes('"msg":"Brisk is ready"'))
-      if (line) {
-        clearTimeout(timer)
-        resolve(JSON.parse(line))
-      }
-    })
-    child.once('exit', (code) => reject(new Error(`exited (${code}) before it was ready:\n${output}`)))
-  })
-  serverPids.push(ready.pid)
-  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve({ code: child.exitCode, signal: child.signalCode })
-    child.once('exit', (code, signal) => resolve({ code, signal }))
-  })
-  return { child, ready, exited, output: () => output }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
-
-async function waitUntilGone(pid: number, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms
-  while (Date.now() < deadline) {
-    if (!isAlive(pid)) return true
-    await new Promise((resolve) => setTimeout(resolve, 25))
-  }
-  return !isAlive(pid)
-}
-
-function acceptsConnections(url: string): Promise<boolean> {
-  const { hostname, port } = new URL(url)
-  return new Promise((resolve) => {
-    const socket = net.connect(Number(port), hostname)
-    socket.once('connect', () => {
-      socket.destroy()
-      resolve(true)
-    })
-    socket.once('error', () => resolve(false))
-  })
-}
 
 test('brisk serve: .env read, demo tokens in the JSON ready line, the CLI pointed at the running API, SIGTERM drains', async () => {
   const cwd = tempDir('brisk-serve-')
@@ -193,4 +126,34 @@ test('the ready banner: text on a terminal, a JSON log line otherwise, with the 
   const text = String(log.mock.calls[0]?.arguments[0])
   assert.match(text, /Brisk is running at http:\/\/127\.0\.0\.1:3000/)
   assert.match(text, /admin token: +brisk_admin/)
+})
+
+test('--workers: a whole number from 1, or auto for one per core', () => {
+  assert.equal(parseWorkers('1'), 1)
+  assert.equal(parseWorkers('8'), 8)
+  assert.equal(parseWorkers('auto'), os.availableParallelism())
+  for (const bad of ['0', 'two', '1.5', '-1', '']) {
+    assert.throws(() => parseWorkers(bad), InvalidArgumentError, bad)
+    assert.throws(() => parseWorkers(bad), /a number of workers, or auto: a whole number from 1/)
+  }
+})
+
+test('several workers: refused on the embedded database, and on PostgreSQL without Redis unless the cache is off', () => {
+  const postgres = 'postgres://brisk@127.0.0.1:5432/brisk'
+  const redis = 'redis://127.0.0.1:6379'
+  const allowed = (config: Parameters<typeof refuseWorkers>[0], workers: number) => {
+    try {
+      refuseWorkers(config, workers)
+      return 'allowed'
+    } catch (error) {
+      assert.ok(error instanceof UsageError)
+      return error.message
+    }
+  }
+  assert.equal(allowed({ databaseUrl: undefined, redisUrl: undefined, cache: true }, 1), 'allowed')
+  assert.match(allowed({ databaseUrl: undefined, redisUrl: redis, cache: true }, 2), /embedded database .* belongs to one process/)
+  assert.match(allowed({ databaseUrl: undefined, redisUrl: undefined, cache: false }, 2), /set BRISK_DATABASE_URL/)
+  assert.match(allowed({ databaseUrl: postgres, redisUrl: undefined, cache: true }, 2), /needs Redis \(BRISK_REDIS_URL\).*or BRISK_CACHE=off/)
+  assert.equal(allowed({ databaseUrl: postgres, redisUrl: undefined, cache: false }, 2), 'allowed')
+  assert.equal(allowed({ databaseUrl: postgres, redisUrl: redis, cache: true }, 2), 'allowed')
 })

@@ -12,7 +12,8 @@ import type { HttpServer } from './server.ts'
  */
 let processRegistry: Registry | undefined
 
-function processMetrics(): Registry {
+/** This process's families (in a cluster's primary too, which has no app). */
+export function processMetrics(): Registry {
   if (!processRegistry) {
     processRegistry = new Registry()
     collectDefaultMetrics({ register: processRegistry })
@@ -91,8 +92,23 @@ export interface Metrics {
   /** This app's families; later work registers its own here (cache, replicas). */
   readonly registry: Registry
   observeRequest(request: FastifyRequest, status: number, elapsedMs: number): void
-  /** The Prometheus text exposition of this app's and the process's families. */
+  /** The Prometheus text exposition of this app's and the process's families, or of every worker's (renderWith). */
   render(): Promise<string>
+  /** This app's and the process's families as JSON: what a cluster's primary gathers from each worker. */
+  snapshot(): Promise<MetricSnapshot>
+  /** From now on render() returns what `gather` does: in a cluster worker, every worker's families (cluster-metrics.ts). */
+  renderWith(gather: () => Promise<string>): void
+}
+
+export type MetricFamilies = Awaited<ReturnType<Registry['getMetricsAsJSON']>>
+
+/**
+ * Kept apart because a cluster combines them differently: the app's families are summed over the
+ * workers (each family's aggregator), the process's are reported per worker.
+ */
+export interface MetricSnapshot {
+  app: MetricFamilies
+  process: MetricFamilies
 }
 
 /** A registry per app, so that tests building several apps in one process count separately. */
@@ -115,6 +131,7 @@ export function createMetrics(): Metrics {
   )
   for (const histogram of [duration, statements, dbTime]) registry.registerMetric(histogram as unknown as Metric)
   const perProcess = processMetrics()
+  let render = async () => `${await registry.metrics()}\n${await perProcess.metrics()}`
   return {
     registry,
     observeRequest(request, status, elapsedMs) {
@@ -127,7 +144,11 @@ export function createMetrics(): Metrics {
       statements.observe(key, method, route, status, stats.count)
       dbTime.observe(key, method, route, status, stats.durationMs / 1000)
     },
-    render: async () => `${await registry.metrics()}\n${await perProcess.metrics()}`,
+    render: () => render(),
+    snapshot: async () => ({ app: await registry.getMetricsAsJSON(), process: await perProcess.getMetricsAsJSON() }),
+    renderWith(gather) {
+      render = gather
+    },
   }
 }
 
@@ -188,7 +209,9 @@ export function registerMetricsRoute(
         },
         description:
           'Metrics in the Prometheus text format: HTTP requests by route and status with latency histograms, SQL ' +
-          'statements and database time per request, connection pool use, event-loop lag, process memory. Needs an admin token.',
+          'statements and database time per request, connection pool use, event-loop lag, process memory. Under ' +
+          '`brisk serve --workers N` any worker answers for all: the app figures summed, the process figures per worker ' +
+          '(a worker label). Needs an admin token.',
       },
     },
     async (request, reply) => {
