@@ -1,5 +1,7 @@
+import { cacheInvalidationScenario } from './cache-invalidation/index.ts'
+import { catalogReadScenario } from './catalog-read/index.ts'
 import { invoiceSubmitScenario } from './invoice-submit/index.ts'
 import type { BenchScenario } from './scenario.ts'
 
 /** Every `brisk bench` scenario; add new ones here. */
-export const BENCH_SCENARIOS: BenchScenario[] = [invoiceSubmitScenario]
+export const BENCH_SCENARIOS: BenchScenario[] = [invoiceSubmitScenario, catalogReadScenario, cacheInvalidationScenario]

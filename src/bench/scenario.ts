@@ -15,7 +15,7 @@ export interface BenchScenario {
 }
 
 /** Percentile of a sorted list of numbers (nearest rank). */
-export function percentile(sorted: readonly number[], p: number): number {
+export function percentile(sorted: ArrayLike<number>, p: number): number {
   if (sorted.length === 0) return Number.NaN
   const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))
   return sorted[rank] ?? Number.NaN

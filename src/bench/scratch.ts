@@ -21,6 +21,8 @@ export const DATABASE_OPTION: BenchOption = {
 /** The database a bench runs in; `dispose` closes it and, when it is a scratch one, removes it. */
 export interface BenchDatabase {
   db: Db
+  /** the PostgreSQL URL, for a bench that starts `brisk serve` processes on the same database; none for PGlite */
+  url: string | undefined
   /** what a bench killed before `dispose` leaves behind, if anything */
   leftover: string | undefined
   dispose(): Promise<void>
@@ -44,9 +46,10 @@ export async function openBenchDatabase(
   const poolSize = Math.max(config.poolSize, options.connections)
   const postgres = (url: string) => connectPostgres({ url, poolSize, statementTimeoutMs: config.statementTimeoutMs })
   if (options.database !== undefined) {
-    const db = isPostgresUrl(options.database) ? postgres(options.database) : await connectPglite(options.database)
+    const url = isPostgresUrl(options.database) ? options.database : undefined
+    const db = url !== undefined ? postgres(url) : await connectPglite(options.database)
     progress.phase(`opening ${db.description} (--database: the benchmark writes there)`)
-    return { db, leftover: undefined, dispose: () => db.close() }
+    return { db, url, leftover: undefined, dispose: () => db.close() }
   }
   if (config.databaseUrl) return createScratchPostgres(config.databaseUrl, postgres, progress)
   return createScratchPglite(progress)
@@ -76,6 +79,7 @@ async function createScratchPostgres(
   const db = connect(url.toString())
   return {
     db,
+    url: url.toString(),
     leftover: `the scratch database ${where}`,
     dispose: async () => {
       progress.phase(`dropping the scratch database ${name}`)
@@ -102,6 +106,7 @@ async function createScratchPglite(progress: Progress): Promise<BenchDatabase> {
   }
   return {
     db,
+    url: undefined,
     leftover: `the scratch folder ${folder}`,
     dispose: async () => {
       progress.phase(`removing the scratch embedded database in ${folder}`)

@@ -8,6 +8,8 @@ import { type BenchDatabase, type BenchDatabaseOptions, openBenchDatabase } from
 /** What a scenario's body works with. */
 export interface BenchSession {
   db: Db
+  /** the database's PostgreSQL URL (for `brisk serve` processes the bench starts); undefined on PGlite */
+  url: string | undefined
   progress: Progress
   /** aborted by Ctrl+C (SIGINT) or SIGTERM: stop measuring and return */
   signal: AbortSignal
@@ -42,7 +44,7 @@ export async function runBenchSession(
         progress.phase('migrating')
         await migrate(target.db.primary)
       }
-      if (!controller.signal.aborted) report = await body({ db: target.db, progress, signal: controller.signal })
+      if (!controller.signal.aborted) report = await body({ db: target.db, url: target.url, progress, signal: controller.signal })
     } finally {
       await target.dispose()
     }

@@ -1,6 +1,7 @@
 import { Agent, request } from 'node:http'
 import { buildApp } from '../../app.ts'
 import type { Config } from '../../config/config.ts'
+import type { Cache } from '../../infra/cache/cache.ts'
 import type { Db } from '../../infra/db/database.ts'
 import { createAccessService, SYSTEM_PRINCIPAL } from '../../modules/access/index.ts'
 import { createSalesService } from '../../modules/sales/index.ts'
@@ -11,9 +12,9 @@ import type { Template } from './setup.ts'
 const cash = [{ method: 'cash' as const, amount: CASH_TENDERED }]
 const invoiceLines = (t: Template) => t.lines.map((l) => ({ productId: l.product.id, quantity: l.quantity }))
 
-/** Brisk through its sales service, in this process. */
-export function serviceOp(db: Db, locationId: number, flow: Options['flow']): Op {
-  const sales = createSalesService(db)
+/** Brisk through its sales service, in this process, reading master data through `cache`. */
+export function serviceOp(db: Db, cache: Cache, locationId: number, flow: Options['flow']): Op {
+  const sales = createSalesService(db, { cache })
   return counted(async (t) => {
     if (flow === 'checkout') {
       return sales.createInvoice(SYSTEM_PRINCIPAL, { locationId, lines: invoiceLines(t), payments: cash, submit: true })
@@ -25,9 +26,12 @@ export function serviceOp(db: Db, locationId: number, flow: Options['flow']): Op
 
 export type BenchApp = Awaited<ReturnType<typeof buildApp>>
 
-/** Brisk through its HTTP API on 127.0.0.1; the caller closes `app`. */
-export async function httpOp(config: Config, db: Db, locationId: number, options: Pick<Options, 'flow' | 'answer'>) {
-  const app = await buildApp({ ...config, logLevel: 'silent' }, { db, migrate: false })
+/**
+ * Brisk through its HTTP API on 127.0.0.1, the cache on (memory only: never the configured Redis,
+ * where the bench's products would mix with a shop's) or off; the caller closes `app`.
+ */
+export async function httpOp(config: Config, db: Db, locationId: number, options: Pick<Options, 'flow' | 'answer'>, cache: boolean) {
+  const app = await buildApp({ ...config, logLevel: 'silent', cache, redisUrl: undefined }, { db, migrate: false })
   try {
     return { app, op: await httpClient(app, db, locationId, options) }
   } catch (error) {

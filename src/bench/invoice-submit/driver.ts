@@ -49,7 +49,7 @@ export function counted(fn: (template: Template) => Promise<unknown>): Op {
 export async function measure(
   db: Db,
   locationId: number,
-  ops: Record<Variant, Op>,
+  ops: Partial<Record<Variant, Op>>,
   templates: Template[],
   options: Options,
   watch: Watch,
@@ -70,7 +70,7 @@ export async function measure(
   await vacuum(db, 'all')
   for (const variant of options.variants) {
     progress.detail(variant)
-    if (options.warmupMs > 0) await drive(ops[variant], templates, options.clients, options.warmupMs, signal)
+    if (options.warmupMs > 0) await drive(ops[variant]!, templates, options.clients, options.warmupMs, signal)
   }
   progress.phase(`measuring ${rounds} round(s)`)
   for (let r = 0; r < rounds && !signal.aborted; r++) {
@@ -80,7 +80,7 @@ export async function measure(
       progress.detail(`round ${r + 1}/${rounds}, ${variant}`)
       await vacuum(db, 'hot')
       const driftBefore = await stockDrift(db, locationId)
-      const outcome = await drive(ops[variant], templates, options.clients, sliceMs, signal)
+      const outcome = await drive(ops[variant]!, templates, options.clients, sliceMs, signal)
       const total = totals.get(variant)!
       total.latencies.push(...outcome.latencies)
       total.statements += outcome.statements

@@ -1,5 +1,11 @@
-export type Variant = 'brisk' | 'naive' | 'floor'
-export const VARIANTS: readonly Variant[] = ['brisk', 'naive', 'floor']
+/**
+ * - brisk: Brisk with a warm cache (master data from the memory tier)
+ * - uncached: Brisk with the cache off (BRISK_CACHE=off): master data read from the database on every sale
+ * - naive: a statement per line, read-modify-write
+ * - floor: one hand-written statement
+ */
+export type Variant = 'brisk' | 'uncached' | 'naive' | 'floor'
+export const VARIANTS: readonly Variant[] = ['brisk', 'uncached', 'naive', 'floor']
 export const CASH_TENDERED = '1000000.00'
 
 export interface Options {
