@@ -9,6 +9,7 @@ import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
+import { cleanUpOnExit } from './cleanup-on-exit.ts'
 
 const run = promisify(execFile)
 
@@ -78,19 +79,7 @@ export async function startPostgresServer(bindir: string): Promise<PostgresServe
     } catch {}
     fs.rmSync(folder, { recursive: true, force: true })
   }
-  // A signal ends the process without 'exit': clean up, then let the signal do what it would have.
-  const onSignal = (signal: NodeJS.Signals) => {
-    removeNow()
-    process.kill(process.pid, signal)
-  }
-  const forget = () => {
-    process.removeListener('exit', removeNow)
-    process.removeListener('SIGINT', onSignal)
-    process.removeListener('SIGTERM', onSignal)
-  }
-  process.once('exit', removeNow)
-  process.once('SIGINT', onSignal)
-  process.once('SIGTERM', onSignal)
+  const forget = cleanUpOnExit(removeNow)
   try {
     await run(...asServerUser('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '--locale=C', '-E', 'UTF8']))
     const port = await freeLoopbackPort()

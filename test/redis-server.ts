@@ -9,6 +9,7 @@ import fs from 'node:fs'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
+import { cleanUpOnExit } from './cleanup-on-exit.ts'
 
 export interface RedisServer {
   /** redis://127.0.0.1:<port> */
@@ -84,19 +85,7 @@ export async function startRedisServer(binary: string): Promise<RedisServer> {
     if (running()) child?.kill('SIGKILL')
     fs.rmSync(folder, { recursive: true, force: true })
   }
-  // A signal ends the process without 'exit': clean up, then let the signal do what it would have.
-  const onSignal = (signal: NodeJS.Signals) => {
-    removeNow()
-    process.kill(process.pid, signal)
-  }
-  const forget = () => {
-    process.removeListener('exit', removeNow)
-    process.removeListener('SIGINT', onSignal)
-    process.removeListener('SIGTERM', onSignal)
-  }
-  process.once('exit', removeNow)
-  process.once('SIGINT', onSignal)
-  process.once('SIGTERM', onSignal)
+  const forget = cleanUpOnExit(removeNow)
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', folder, '--logfile', log]
   const signalAndWait = async (signal: NodeJS.Signals) => {
     const current = child
