@@ -186,6 +186,14 @@ function buildCatalogCache(cache: Cache, db: Db) {
     return undefined
   }
 
+  /** productByCode's answer if memory holds both entries and they agree, without waiting; else undefined. */
+  function peekProductByCode(code: string): { doc: ProductDoc; match: CodeDoc } | undefined {
+    const match = cache.peekCachedDoc('productCode', code)
+    if (!match) return undefined
+    const doc = cache.peekCachedDoc('product', match.productId)
+    return doc && holdsCode(doc, code, match) ? { doc, match } : undefined
+  }
+
   async function categories(ids: readonly (number | null)[]): Promise<Map<number, Category>> {
     const wanted = [...new Set(ids.filter((id): id is number => id !== null))]
     return cache.findCachedDocs('category', wanted)
@@ -209,5 +217,5 @@ function buildCatalogCache(cache: Cache, db: Db) {
     await cache.evict('category', ids)
   }
 
-  return { cache, db, products, productsBySku, productByCode, categories, evictProducts, evictCategories, loadProductRows }
+  return { cache, db, products, productsBySku, productByCode, peekProductByCode, categories, evictProducts, evictCategories, loadProductRows }
 }

@@ -1,7 +1,7 @@
 import type { Executor } from '../../infra/db/database.ts'
 import { conflict, invalid, notFound } from '../../infra/errors.ts'
 import { type Principal, requireRole } from '../access/index.ts'
-import { type CatalogCache, categoryOfRow, type ProductDoc, productDocOf } from './catalog.cache.ts'
+import { type CatalogCache, type CodeDoc, categoryOfRow, type ProductDoc, productDocOf } from './catalog.cache.ts'
 import { fieldOf } from './catalog.quantities.ts'
 import * as repo from './catalog.repository.ts'
 import {
@@ -110,9 +110,8 @@ async function requireFreeBarcodes(db: Executor, barcodes: readonly string[], pr
 export function peekProduct(catalog: CatalogCache, id: number): { doc: ProductDoc; category: Category | undefined } | undefined {
   const doc = catalog.cache.peekCachedDoc('product', id)
   if (!doc) return undefined
-  if (doc.categoryId === null) return { doc, category: undefined }
-  const category = catalog.cache.peekCachedDoc('category', doc.categoryId)
-  return category ? { doc, category } : undefined
+  const category = peekCategoryOf(catalog, doc)
+  return category === null ? undefined : { doc, category }
 }
 
 export async function getProduct(catalog: CatalogCache, id: number): Promise<Product> {
@@ -138,16 +137,40 @@ export async function listProducts(
   return { items, nextAfter: ids.length > limit ? (page[page.length - 1] ?? null) : null }
 }
 
+/** The cached objects a lookup's answer is built from. */
+export interface CachedLookup {
+  doc: ProductDoc
+  match: CodeDoc
+  category: Category | undefined
+}
+
+export function toLookup({ doc, match, category }: CachedLookup): ProductLookup {
+  const unit = match.unit ?? doc.baseUnit
+  const factor = doc.units.find((u) => u.unit === unit)?.factor ?? '1'
+  return { product: toProduct(doc, category), unit, factor, matchedBy: match.matched }
+}
+
 /** By product barcode, unit barcode (a box) or SKU; says which unit the code stands for. */
 export async function lookupProduct(catalog: CatalogCache, code: string): Promise<ProductLookup> {
   const found = await catalog.productByCode(code)
   if (!found) throw notFound('CATALOG_PRODUCT_NOT_FOUND', `No product has the code ${code}.`, { code })
-  const { doc, match } = found
-  const categoryId = doc.categoryId
+  const categoryId = found.doc.categoryId
   const category = categoryId === null ? undefined : (await catalog.categories([categoryId])).get(categoryId)
-  const unit = match.unit ?? doc.baseUnit
-  const factor = doc.units.find((u) => u.unit === unit)?.factor ?? '1'
-  return { product: toProduct(doc, category), unit, factor, matchedBy: match.matched }
+  return toLookup({ ...found, category })
+}
+
+/** lookupProduct's objects if memory holds them all, without waiting; undefined when it must read further. */
+export function peekLookup(catalog: CatalogCache, code: string): CachedLookup | undefined {
+  const found = catalog.peekProductByCode(code)
+  if (found === undefined) return undefined
+  const category = peekCategoryOf(catalog, found.doc)
+  return category === null ? undefined : { ...found, category }
+}
+
+/** A product's category from memory: undefined for none, null when memory does not hold it. */
+function peekCategoryOf(catalog: CatalogCache, doc: ProductDoc): Category | undefined | null {
+  if (doc.categoryId === null) return undefined
+  return catalog.cache.peekCachedDoc('category', doc.categoryId) ?? null
 }
 
 export async function createProduct(catalog: CatalogCache, principal: Principal, input: CreateProductInput): Promise<Product> {

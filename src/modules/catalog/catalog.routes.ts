@@ -18,8 +18,8 @@ import {
   Unit,
   UpdateProductBody,
 } from './catalog.schemas.ts'
-import type { ProductDoc } from './catalog.cache.ts'
-import { toProduct } from './catalog.products.ts'
+import type { CodeDoc, ProductDoc } from './catalog.cache.ts'
+import { type CachedLookup, toLookup, toProduct } from './catalog.products.ts'
 import type { CatalogService } from './catalog.service.ts'
 import type { Category as CachedCategory } from './catalog.units-and-categories.ts'
 
@@ -155,6 +155,17 @@ function productJson(doc: ProductDoc, category: CachedCategory | undefined, repl
   return json
 }
 
+/** The same for a lookup's body, kept with the code's cached entry (a scan names one unit of one product). */
+const lookupBodies = new WeakMap<CodeDoc, { doc: ProductDoc; category: CachedCategory | undefined; json: string }>()
+
+function lookupJson(cached: CachedLookup, reply: FastifyReply): string {
+  const known = lookupBodies.get(cached.match)
+  if (known !== undefined && known.doc === cached.doc && known.category === cached.category) return known.json
+  const json = String(reply.serialize(toLookup(cached)))
+  lookupBodies.set(cached.match, { doc: cached.doc, category: cached.category, json })
+  return json
+}
+
 /** Thin: schema → service → reply. */
 export function registerCatalogRoutes(app: HttpServer, catalog: CatalogService): void {
   app.get('/api/units', listUnits, async () => ({ items: await catalog.listUnits() }))
@@ -166,7 +177,12 @@ export function registerCatalogRoutes(app: HttpServer, catalog: CatalogService):
     reply.status(201).send(await catalog.createCategory(principalOf(request), request.body)),
   )
   app.get('/api/products', listProducts, async (request) => catalog.listProducts(request.query))
-  app.get('/api/products/lookup', lookupProduct, async (request) => catalog.lookupProduct(request.query.code))
+  app.get('/api/products/lookup', lookupProduct, (request, reply) => {
+    const cached = catalog.peekLookup(request.query.code)
+    if (cached === undefined) return catalog.lookupProduct(request.query.code)
+    reply.type(JSON_UTF8).send(lookupJson(cached, reply) as never)
+    return undefined
+  })
   app.get('/api/products/:id', getProduct, (request, reply) => {
     const cached = catalog.peekProduct(request.params.id)
     if (cached === undefined) return catalog.getProduct(request.params.id)

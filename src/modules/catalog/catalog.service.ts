@@ -11,6 +11,7 @@ import {
   type CreateProductInput,
   createProduct,
   getProduct,
+  peekLookup,
   peekProduct,
   listProducts,
   lookupProduct,
@@ -41,6 +42,8 @@ export function createCatalogService(db: Db, cache: Cache = memoryOnlyCache()) {
     peekProduct: (id: number) => peekProduct(catalog, id),
     listProducts: (filter?: ProductListFilter) => listProducts(catalog, filter),
     lookupProduct: (code: string) => lookupProduct(catalog, code),
+    /** The cached objects of a lookup in memory, or undefined: the synchronous path of a warm scan. */
+    peekLookup: (code: string) => peekLookup(catalog, code),
     createProduct: (principal: Principal, input: CreateProductInput) => createProduct(catalog, principal, input),
     updateProduct: (principal: Principal, id: number, input: UpdateProductInput) => updateProduct(catalog, principal, id, input),
     bulkUpsertProducts: (principal: Principal, input: BulkUpsertInput, options?: BulkUpsertOptions) =>
