@@ -10,6 +10,7 @@ import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { cleanUpOnExit } from './cleanup-on-exit.ts'
+import { freeLoopbackPort } from './pg-server-process.ts'
 
 export interface RedisServer {
   /** redis://127.0.0.1:<port> */
@@ -35,14 +36,6 @@ const BINARIES = ['/usr/bin/redis-server', '/usr/local/bin/redis-server']
 export function findRedisServer(): { binary: string } | { missing: string } {
   const binary = BINARIES.find((file) => fs.existsSync(file))
   return binary ? { binary } : { missing: `redis-server is not installed (looked for ${BINARIES.join(', ')})` }
-}
-
-async function freeLoopbackPort(): Promise<number> {
-  const server = net.createServer()
-  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as net.AddressInfo
-  await new Promise((resolve) => server.close(resolve))
-  return port
 }
 
 /** Whether a PING on a fresh connection answers +PONG. */

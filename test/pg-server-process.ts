@@ -1,0 +1,179 @@
+/**
+ * What every PostgreSQL server a test starts of its own needs: the installed server programs, run
+ * as the `postgres` OS user when the test runs as root (PostgreSQL refuses to run as root), a folder
+ * that user owns, a free loopback port, and signals sent to a server's whole process tree.
+ */
+import { execFile, execFileSync } from 'node:child_process'
+import fs from 'node:fs'
+import net from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { promisify } from 'node:util'
+
+const run = promisify(execFile)
+
+const asRoot = process.getuid?.() === 0
+
+/** How pg_ctl stops a server: `fast` ends sessions (57P01), `immediate` kills them as a crash would. */
+export type StopMode = 'smart' | 'fast' | 'immediate'
+
+/** The folder holding the named server programs, or a reason why there is none. */
+export function findPostgresBinaries(programs = ['initdb', 'pg_ctl', 'postgres']): { bindir: string } | { missing: string } {
+  let bindir: string
+  try {
+    bindir = execFileSync('pg_config', ['--bindir'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
+  } catch {
+    return { missing: 'pg_config is not on the PATH' }
+  }
+  for (const name of programs) {
+    if (!fs.existsSync(path.join(bindir, name))) return { missing: `${name} is not in ${bindir}` }
+  }
+  if (asRoot) {
+    try {
+      execFileSync('id', ['-u', 'postgres'], { stdio: 'ignore' })
+    } catch {
+      return { missing: 'running as root, and there is no postgres OS user to run the server as' }
+    }
+  }
+  return { bindir }
+}
+
+export async function freeLoopbackPort(): Promise<number> {
+  const server = net.createServer()
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as net.AddressInfo
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
+/** A new temporary folder the server's OS user may write in. */
+export function makeServerFolder(prefix: string): string {
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), prefix))
+  if (asRoot) {
+    const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim())
+    fs.chownSync(folder, id('-u'), id('-g'))
+  }
+  return folder
+}
+
+/** The command line that runs a server program from `bindir` as the server's OS user. */
+export function asServerUser(bindir: string, program: string, args: string[]): [string, string[]] {
+  const file = path.join(bindir, program)
+  return asRoot ? ['runuser', ['-u', 'postgres', '--', file, ...args]] : [file, args]
+}
+
+/** Runs a server program; a failure carries its output. */
+export async function runServerProgram(bindir: string, program: string, args: string[]): Promise<string> {
+  try {
+    const { stdout } = await run(...asServerUser(bindir, program, args))
+    return stdout
+  } catch (error) {
+    const { stderr, stdout } = error as { stderr?: string; stdout?: string }
+    throw new Error(`${program} ${args.join(' ')} failed: ${stderr || stdout || String(error)}`)
+  }
+}
+
+/** A new data folder with trust authentication for every connection, local and over loopback. */
+export async function initDataFolder(bindir: string, data: string): Promise<void> {
+  await runServerProgram(bindir, 'initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '--locale=C', '-E', 'UTF8'])
+}
+
+/**
+ * Server settings for a throwaway test server on `port`, for pg_ctl's `-o` (a shell word each). fsync off is safe here: the tests stop
+ * the server, not the machine. synchronous_commit stays on, so a commit the client saw survives
+ * an immediate stop.
+ */
+export function testServerSettings(port: number, socketFolder?: string): string[] {
+  return [
+    `port=${port}`,
+    'listen_addresses=127.0.0.1',
+    // Without a folder, no Unix socket: nothing is left whose lock a restart after SIGKILL would trip on.
+    `unix_socket_directories=${socketFolder ?? "''"}`,
+    'fsync=off',
+    'full_page_writes=off',
+    'max_connections=40',
+    'shared_buffers=32MB',
+  ]
+}
+
+/** The postmaster's process id from its data folder, while it runs. */
+export function postmasterPid(dataFolder: string): number | undefined {
+  try {
+    const pid = Number(fs.readFileSync(path.join(dataFolder, 'postmaster.pid'), 'utf8').split('\n')[0])
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined
+  } catch {
+    return undefined
+  }
+}
+
+interface ProcessRow {
+  pid: number
+  ppid: number
+  zombie: boolean
+}
+
+function listProcesses(): ProcessRow[] {
+  const out = execFileSync('ps', ['-A', '-o', 'pid=,ppid=,stat='], { encoding: 'utf8' })
+  return out
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .filter((fields) => fields.length >= 3)
+    .map(([pid, ppid, stat]) => ({ pid: Number(pid), ppid: Number(ppid), zombie: stat!.startsWith('Z') }))
+}
+
+/** `pid` and its descendants that are still alive (zombies count as gone). */
+export function processTree(pid: number): number[] {
+  const rows = listProcesses().filter((row) => !row.zombie)
+  const tree: number[] = []
+  let level = rows.filter((row) => row.pid === pid).map((row) => row.pid)
+  while (level.length > 0) {
+    tree.push(...level)
+    level = rows.filter((row) => level.includes(row.ppid)).map((row) => row.pid)
+  }
+  return tree
+}
+
+/** Which of `pids` are alive (zombies count as gone). */
+export function alive(pids: number[]): number[] {
+  const living = new Set(
+    listProcesses()
+      .filter((row) => !row.zombie)
+      .map((row) => row.pid),
+  )
+  return pids.filter((pid) => living.has(pid))
+}
+
+function signal(pid: number, name: NodeJS.Signals): void {
+  try {
+    process.kill(pid, name)
+  } catch {}
+}
+
+/** Sends `name` to the postmaster and every process under it: a whole server stops or continues at once. */
+export function signalServer(pid: number, name: 'SIGSTOP' | 'SIGCONT'): void {
+  // Stopped first, the postmaster forks no child between the listing and the signal.
+  if (name === 'SIGSTOP') signal(pid, 'SIGSTOP')
+  for (const each of processTree(pid)) signal(each, name)
+}
+
+/**
+ * SIGKILLs the postmaster and every process under it, as a crash of the machine would: its
+ * backends each lead a process group of their own and would otherwise outlive it for a moment.
+ * Answers the killed processes.
+ */
+export function killServer(pid: number): number[] {
+  signal(pid, 'SIGSTOP')
+  const tree = processTree(pid)
+  for (const each of tree) signal(each, 'SIGKILL')
+  return tree
+}
+
+/** Returns once none of `pids` is alive; throws after `timeoutMs`. */
+export async function waitUntilGone(pids: number[], timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (alive(pids).length > 0) {
+    if (Date.now() > deadline) throw new Error(`processes ${alive(pids).join(', ')} still run after ${timeoutMs} ms`)
+    await sleep(20)
+  }
+}
