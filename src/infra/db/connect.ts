@@ -14,6 +14,10 @@ export interface PostgresOptions {
   url: string
   poolSize: number
   statementTimeoutMs: number
+  /** client side: a server that stops answering (a paused replica) fails the query after this */
+  queryTimeoutMs?: number
+  /** application_name, to tell the nodes apart in pg_stat_activity (default brisk) */
+  name?: string
 }
 
 export function describeUrl(url: string): string {
@@ -69,7 +73,8 @@ export function createPgPool(options: PostgresOptions): pg.Pool {
     connectionString: options.url,
     max: options.poolSize,
     types: pgTypes,
-    application_name: 'brisk',
+    application_name: options.name ?? 'brisk',
+    ...(options.queryTimeoutMs ? { query_timeout: options.queryTimeoutMs } : {}),
     // the client's own CONNECT_TIMEOUT_MS bounds opening a connection; this bounds waiting for one
     connectionTimeoutMillis: POOL_WAIT_TIMEOUT_MS,
     ...(options.statementTimeoutMs > 0 ? { statement_timeout: options.statementTimeoutMs } : {}),

@@ -34,6 +34,8 @@ const DRIVER_MESSAGES = [
   'timeout expired',
   'Client has encountered a connection error and is not queryable',
   'Client was closed and is not queryable',
+  // pg's query_timeout: the server took the query and stopped answering (a paused replica)
+  'Query read timeout',
 ]
 
 interface ErrorLike {
