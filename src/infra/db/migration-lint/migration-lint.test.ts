@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { describe, mock, test } from 'node:test'
+import { after, describe, mock, test } from 'node:test'
 import { readMigrationFiles } from '../migrations.ts'
 import { parseQualifiedName } from './ast.ts'
 import { classifyTypeChange, type ColumnType } from './column-types.ts'
@@ -189,8 +189,14 @@ describe('runLintCommand', () => {
     }
   }
 
+  const folders: string[] = []
+  after(() => {
+    for (const dir of folders) fs.rmSync(dir, { recursive: true, force: true })
+  })
+
   function folderWith(files: Record<string, string>): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'brisk-lint-'))
+    folders.push(dir)
     for (const [name, sql] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), sql)
     return dir
   }
