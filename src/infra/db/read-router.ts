@@ -8,7 +8,12 @@
  * backing off from PROBE_MIN_MS to PROBE_MAX_MS, finds it answering again. Only reads come here
  * (never a transaction), so a read that failed on one node is simply run again on the next.
  *
- * Groundwork for issue 12: lag checks and read-your-writes come with the replica harness.
+ * With `lag` options a monitor compares each replica's replayed WAL with the primary's every
+ * `intervalMs`: a replica further behind than `maxLagMs` is skipped until it catches up (if every
+ * replica lags, the primary serves). Lag in time is how long the oldest commit it has not replayed
+ * yet has been waiting, so an idle primary never makes a replica look behind.
+ *
+ * Groundwork for issue 12: read-your-writes and the wiring into openDatabase come next.
  */
 import type { PostgresPool, PostgresPoolClient } from 'kysely'
 import { isDatabaseUnavailable } from './outage.ts'
@@ -25,10 +30,22 @@ interface Source {
 export interface ReplicaNode {
   /** for logs and metrics: replica-1, replica-2, … */
   readonly name: string
-  readonly pool: PostgresPool & { query(sql: string): Promise<unknown> }
+  readonly pool: PostgresPool & { query(sql: string, values?: unknown[]): Promise<{ rows: unknown[] }> }
 }
 
-export type NodeState = 'up' | 'down'
+export type NodeState = 'up' | 'down' | 'lagging'
+
+export interface LagOptions {
+  /** the primary, asked for its WAL position */
+  primary: { query(sql: string): Promise<{ rows: unknown[] }> }
+  maxLagMs: number
+  intervalMs: number
+}
+
+/** What a replica answers about itself, given the primary's WAL position ($1). */
+const REPLICA_LAG_SQL = `select pg_wal_lsn_diff($1::pg_lsn, pg_last_wal_replay_lsn())::float8 as bytes,
+  case when pg_wal_lsn_diff($1::pg_lsn, pg_last_wal_replay_lsn()) <= 0 then 0
+    else greatest(0, extract(epoch from now() - pg_last_xact_replay_timestamp()) * 1000) end::float8 as ms`
 
 interface NodeHealth {
   readonly node: ReplicaNode
@@ -37,6 +54,8 @@ interface NodeHealth {
   probe: NodeJS.Timeout | undefined
   reads: number
   failures: number
+  lagBytes: number
+  lagMs: number
 }
 
 export interface RouterLog {
@@ -51,11 +70,64 @@ export class ReadRouter implements PostgresPool {
   #next = 0
   #primaryReads = 0
   #closed = false
+  #monitor: NodeJS.Timeout | undefined
 
-  constructor(replicas: readonly ReplicaNode[], primary: Source, log: RouterLog) {
-    this.#nodes = replicas.map((node) => ({ node, state: 'up', probeDelayMs: PROBE_MIN_MS, probe: undefined, reads: 0, failures: 0 }))
+  constructor(replicas: readonly ReplicaNode[], primary: Source, log: RouterLog, lag?: LagOptions) {
+    this.#nodes = replicas.map((node) => ({
+      node,
+      state: 'up',
+      probeDelayMs: PROBE_MIN_MS,
+      probe: undefined,
+      reads: 0,
+      failures: 0,
+      lagBytes: 0,
+      lagMs: 0,
+    }))
     this.#primary = primary
     this.#log = log
+    if (lag) this.#scheduleLagCheck(lag)
+  }
+
+  #scheduleLagCheck(lag: LagOptions): void {
+    this.#monitor = setTimeout(() => {
+      this.#checkLag(lag).finally(() => {
+        if (!this.#closed) this.#scheduleLagCheck(lag)
+      })
+    }, lag.intervalMs)
+    this.#monitor.unref()
+  }
+
+  /** One round of the monitor: the primary's position, then every replica that is not down. */
+  async #checkLag(lag: LagOptions): Promise<void> {
+    let position: string
+    try {
+      const { rows } = await lag.primary.query('select pg_current_wal_lsn()::text as lsn')
+      position = (rows[0] as { lsn: string }).lsn
+    } catch {
+      return // the primary's own trouble is the primary's circuit's business
+    }
+    await Promise.all(
+      this.#nodes
+        .filter((health) => health.state !== 'down')
+        .map(async (health) => {
+          try {
+            const { rows } = await health.node.pool.query(REPLICA_LAG_SQL, [position])
+            const { bytes, ms } = rows[0] as { bytes: number; ms: number }
+            health.lagBytes = Math.max(0, bytes)
+            health.lagMs = ms
+            const behind = ms > lag.maxLagMs
+            if (behind && health.state === 'up') {
+              health.state = 'lagging'
+              this.#log.warn({ node: health.node.name, lagMs: Math.round(ms), lagBytes: bytes }, 'replica lags: its reads go elsewhere')
+            } else if (!behind && health.state === 'lagging') {
+              health.state = 'up'
+              this.#log.info({ node: health.node.name }, 'replica caught up: it serves reads')
+            }
+          } catch (error) {
+            if (isDatabaseUnavailable(error)) this.#markDown(health, error)
+          }
+        }),
+    )
   }
 
   /** A connection for one read: the next healthy replica's, or the primary's when none answers. */
@@ -141,9 +213,19 @@ export class ReadRouter implements PostgresPool {
   }
 
   /** Each replica's state and the reads it served, and the reads the primary took for them. */
-  status(): { nodes: { name: string; state: NodeState; reads: number; failures: number }[]; primaryReads: number } {
+  status(): {
+    nodes: { name: string; state: NodeState; reads: number; failures: number; lagBytes: number; lagMs: number }[]
+    primaryReads: number
+  } {
     return {
-      nodes: this.#nodes.map((h) => ({ name: h.node.name, state: h.state, reads: h.reads, failures: h.failures })),
+      nodes: this.#nodes.map((h) => ({
+        name: h.node.name,
+        state: h.state,
+        reads: h.reads,
+        failures: h.failures,
+        lagBytes: h.lagBytes,
+        lagMs: h.lagMs,
+      })),
       primaryReads: this.#primaryReads,
     }
   }
@@ -156,6 +238,7 @@ export class ReadRouter implements PostgresPool {
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
+    clearTimeout(this.#monitor)
     for (const health of this.#nodes) clearTimeout(health.probe)
     await Promise.all(this.#nodes.map((h) => h.node.pool.end()))
   }
