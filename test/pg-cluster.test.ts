@@ -6,23 +6,13 @@ import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
 import fs from 'node:fs'
 import { after, before, describe, test } from 'node:test'
-import pg from 'pg'
-import { CLUSTER_PROGRAMS, type PgCluster, startPgCluster } from './pg-cluster.ts'
+import { CLUSTER_PROGRAMS, type PgCluster, queryNode, startPgCluster } from './pg-cluster.ts'
 import { alive, findPostgresBinaries, processTree } from './pg-server-process.ts'
 
 const binaries = findPostgresBinaries(CLUSTER_PROGRAMS)
 const skip = 'missing' in binaries ? `no PostgreSQL server programs to start a cluster: ${binaries.missing}` : false
 
-async function query<Row>(url: string, text: string, values?: unknown[], connectTimeoutMs = 3000): Promise<Row[]> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs })
-  client.on('error', () => {})
-  try {
-    await client.connect()
-    return (await client.query(text, values)).rows as Row[]
-  } finally {
-    await client.end().catch(() => {})
-  }
-}
+const query = queryNode
 
 async function notes(url: string): Promise<string[]> {
   const rows = await query<{ note: string }>(url, 'select note from harness_note order by id')

@@ -77,8 +77,8 @@ export interface PgClusterOptions {
 type Node = ClusterReplica & { readonly promoted: boolean; readonly data: string }
 
 /** One short-lived connection per query: a node may have been stopped or restarted since the last one. */
-async function query<Row>(url: string, text: string, values?: unknown[]): Promise<Row[]> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000, query_timeout: 5000 })
+export async function queryNode<Row>(url: string, text: string, values?: unknown[], connectTimeoutMs = 3000): Promise<Row[]> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs, query_timeout: 5000 })
   client.on('error', () => {})
   try {
     await client.connect()
@@ -194,7 +194,7 @@ export async function startPgCluster(options: PgClusterOptions = {}): Promise<Pg
     nodes.push(primary)
     await initDataFolder(bindir, primary.data)
     await primary.start()
-    await query(adminUrl(primary), 'create database brisk')
+    await queryNode(adminUrl(primary), 'create database brisk')
     const replicas = replicaPorts.map((port, i) => makeNode(bindir, folder, `replica${i + 1}`, port))
     nodes.push(...replicas)
     await Promise.all(replicas.map((replica) => cloneAndStart(bindir, primary, replica)))
@@ -244,7 +244,7 @@ function adminUrl(node: ClusterNode): string {
 /** A base backup of the primary that starts as its streaming replica, through a slot of its own. */
 async function cloneAndStart(bindir: string, primary: Node, replica: Node): Promise<void> {
   // Created beforehand and reserving WAL at once: a checkpoint of a sibling's backup cannot recycle WAL this one still needs.
-  await query(adminUrl(primary), 'select pg_create_physical_replication_slot($1, true)', [replica.name])
+  await queryNode(adminUrl(primary), 'select pg_create_physical_replication_slot($1, true)', [replica.name])
   const source = ['-h', '127.0.0.1', '-p', String(primary.port), '-U', 'postgres', '--slot', replica.name]
   await runServerProgram(bindir, 'pg_basebackup', ['-D', replica.data, ...source, '-R', '-X', 'stream', '-c', 'fast', '--no-sync'])
   await replica.start()
@@ -261,10 +261,10 @@ function clusterOf(folder: string, primary: Node, replicas: Node[], remove: () =
       const replica = replicas[replicaIndex]
       if (!replica) throw new Error(`there is no replica ${replicaIndex}`)
       if (!Number.isInteger(ms) || ms < 0) throw new Error(`an apply delay is a whole number of ms, not ${ms}`)
-      await query(replica.url, `alter system set recovery_min_apply_delay = '${ms}ms'`)
-      await query(replica.url, 'select pg_reload_conf()')
+      await queryNode(replica.url, `alter system set recovery_min_apply_delay = '${ms}ms'`)
+      await queryNode(replica.url, 'select pg_reload_conf()')
       await until(`${replica.name} uses recovery_min_apply_delay = ${ms} ms`, 5000, async () => {
-        const [row] = await query<{ setting: string }>(
+        const [row] = await queryNode<{ setting: string }>(
           replica.url,
           `select setting from pg_settings where name = 'recovery_min_apply_delay'`,
         )
@@ -272,10 +272,10 @@ function clusterOf(folder: string, primary: Node, replicas: Node[], remove: () =
       })
     },
     async waitForReplay(timeoutMs = 15_000) {
-      const [{ lsn }] = (await query<{ lsn: string }>(primary.url, 'select pg_current_wal_lsn()::text as lsn')) as [{ lsn: string }]
+      const [{ lsn }] = (await queryNode<{ lsn: string }>(primary.url, 'select pg_current_wal_lsn()::text as lsn')) as [{ lsn: string }]
       for (const replica of following()) {
         await until(`${replica.name} has replayed up to ${lsn}`, timeoutMs, async () => {
-          const [row] = await query<{ done: boolean }>(replica.url, 'select pg_last_wal_replay_lsn() >= $1::pg_lsn as done', [lsn])
+          const [row] = await queryNode<{ done: boolean }>(replica.url, 'select pg_last_wal_replay_lsn() >= $1::pg_lsn as done', [lsn])
           return row?.done === true
         })
       }
@@ -283,7 +283,7 @@ function clusterOf(folder: string, primary: Node, replicas: Node[], remove: () =
     async waitUntilStreaming(timeoutMs = 15_000) {
       const names = following().map((replica) => replica.name)
       await until(`${names.join(', ')} stream from the primary`, timeoutMs, async () => {
-        const rows = await query<{ application_name: string }>(
+        const rows = await queryNode<{ application_name: string }>(
           primary.url,
           `select application_name from pg_stat_replication where state = 'streaming'`,
         )
