@@ -1,16 +1,14 @@
 import assert from 'node:assert/strict'
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import { test } from 'node:test'
 import { sql } from 'kysely'
 import { describeEachDatabase } from '../../../test/db.ts'
+import { tempFolderWith } from '../../../test/temp-folder.ts'
 import { migrate, migrationStatus } from './migrations.ts'
 
 function tempMigrations(files: Record<string, string>): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'brisk-migrations-'))
-  for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text)
-  return dir
+  return tempFolderWith('brisk-migrations-', files)
 }
 
 describeEachDatabase('migration runner', (ctx) => {

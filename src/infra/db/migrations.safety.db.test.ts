@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict'
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import { test } from 'node:test'
 import { type RawBuilder, sql } from 'kysely'
 import { describeEachDatabase } from '../../../test/db.ts'
+import { tempFolderWith } from '../../../test/temp-folder.ts'
 import { formatMigrationPlan, MigrationError, migrate, planMigrations } from './migrations.ts'
 
 /**
@@ -13,10 +13,9 @@ import { formatMigrationPlan, MigrationError, migrate, planMigrations } from './
  */
 describeEachDatabase('migration runner safety', (ctx) => {
   function folderWith(files: Record<string, string>): string {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'brisk-migrations-'))
-    for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text)
-    return dir
+    return tempFolderWith('brisk-migrations-', files)
   }
+
 
   /**
    * Runs `statement` in a transaction on another connection and keeps it open until released, or

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
-import { after, describe, mock, test } from 'node:test'
+import { describe, mock, test } from 'node:test'
+import { tempFolderWith } from '../../../../test/temp-folder.ts'
 import { readMigrationFiles } from '../migrations.ts'
 import { parseQualifiedName } from './ast.ts'
 import { classifyTypeChange, type ColumnType } from './column-types.ts'
@@ -189,16 +189,8 @@ describe('runLintCommand', () => {
     }
   }
 
-  const folders: string[] = []
-  after(() => {
-    for (const dir of folders) fs.rmSync(dir, { recursive: true, force: true })
-  })
-
   function folderWith(files: Record<string, string>): string {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'brisk-lint-'))
-    folders.push(dir)
-    for (const [name, sql] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), sql)
-    return dir
+    return tempFolderWith('brisk-lint-', files)
   }
 
   test('prints file:line, rule, why and fix, and exits 1 on a violation', async () => {
