@@ -12,6 +12,15 @@ import path from 'node:path'
 import { Redis } from 'ioredis'
 import { freePort } from './children.ts'
 import type { Progress } from './progress.ts'
+import type { BenchOption } from './scenario.ts'
+
+/** --redis: where a scenario's memory + Redis variant keeps its keys. */
+export const REDIS_OPTION: BenchOption = {
+  flags: '--redis <url>',
+  description:
+    "Redis for the memory + Redis variant (else BRISK_REDIS_URL); its keys go under a prefix of the run's and are removed " +
+    'afterwards. Without either, a redis-server of its own on a free loopback port',
+}
 
 export interface BenchRedis {
   url: string

@@ -28,3 +28,10 @@ export function renderTable(headers: string[], rows: (string | number)[][]): str
   const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')
   return [line(cells[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n')
 }
+
+/** The options of a scenario that runs its variants in turns: how long, warmed how long, cut in how many rounds. */
+export const ROUND_OPTIONS: BenchOption[] = [
+  { flags: '--duration <seconds>', description: 'measured seconds per variant (over all rounds)', defaultValue: '10' },
+  { flags: '--warmup <seconds>', description: 'unmeasured seconds of each variant before measuring', defaultValue: '1' },
+  { flags: '--rounds <n>', description: 'the measured time is cut in this many rounds; in each, every variant runs in turn', defaultValue: '5' },
+]

@@ -10,7 +10,7 @@ import type { Config } from '../../config/config.ts'
 import type { Db } from '../../infra/db/database.ts'
 import { cacheConfig } from '../catalog-read/servers.ts'
 import { setUpWorkload } from '../catalog-read/setup.ts'
-import { type BenchRedis, openBenchRedis } from '../redis.ts'
+import { type BenchRedis, openBenchRedis, REDIS_OPTION } from '../redis.ts'
 import type { BenchScenario } from '../scenario.ts'
 import { DATABASE_OPTION } from '../scratch.ts'
 import { type BenchSession, runBenchSession } from '../session.ts'
@@ -94,12 +94,7 @@ export const cacheInvalidationScenario: BenchScenario = {
     { flags: '--products <n>', description: 'products the changes go round', defaultValue: '100' },
     { flags: '--timeout <seconds>', description: 'a change B has not shown after this long counts as unseen', defaultValue: '1' },
     { flags: '--variants <list>', description: 'comma-separated subset of off,redis', defaultValue: 'off,redis' },
-    {
-      flags: '--redis <url>',
-      description:
-        "Redis for memory + Redis (else BRISK_REDIS_URL); its keys go under a prefix of the run's and are removed afterwards. " +
-        'Without either, a redis-server of its own on a free loopback port',
-    },
+    REDIS_OPTION,
     DATABASE_OPTION,
   ],
   run,

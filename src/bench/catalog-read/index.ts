@@ -11,9 +11,9 @@ import os from 'node:os'
 import type { Config } from '../../config/config.ts'
 import { type LoadClient, startLoadClient } from '../http-load.ts'
 import type { Progress } from '../progress.ts'
-import { type BenchRedis, openBenchRedis } from '../redis.ts'
+import { type BenchRedis, openBenchRedis, REDIS_OPTION } from '../redis.ts'
 import { DATABASE_OPTION } from '../scratch.ts'
-import type { BenchScenario } from '../scenario.ts'
+import { type BenchScenario, ROUND_OPTIONS } from '../scenario.ts'
 import { type BenchSession, runBenchSession } from '../session.ts'
 import { BENCH_FLOOR_PATH, type FloorBody, startBareFastify } from './floor.ts'
 import { type Endpoint, measure } from './measure.ts'
@@ -162,9 +162,7 @@ export const catalogReadScenario: BenchScenario = {
     'against a floor: Fastify alone answering the same bytes from a constant (in a scratch database, unless --database names one)',
   options: [
     { flags: '--clients <n>', description: 'concurrent keep-alive connections', defaultValue: '8' },
-    { flags: '--duration <seconds>', description: 'measured seconds per variant (over all rounds)', defaultValue: '10' },
-    { flags: '--warmup <seconds>', description: 'unmeasured seconds of each variant before measuring', defaultValue: '1' },
-    { flags: '--rounds <n>', description: 'the measured time is cut in this many rounds; in each, every variant runs in turn', defaultValue: '5' },
+    ...ROUND_OPTIONS,
     { flags: '--products <n>', description: 'the hot set: products read', defaultValue: '1000' },
     { flags: '--zipf <exponent>', description: 'skew of the reads: product of rank r is read ∝ 1/r^exponent (0: uniform)', defaultValue: '1' },
     {
@@ -172,12 +170,7 @@ export const catalogReadScenario: BenchScenario = {
       description: 'serve from `brisk serve --workers N` processes (PostgreSQL only) instead of apps in the bench process; "auto" = cores',
       defaultValue: '1',
     },
-    {
-      flags: '--redis <url>',
-      description:
-        'Redis for the memory + Redis variant (else BRISK_REDIS_URL); its keys go under a prefix of the run\'s and are removed ' +
-        'afterwards. Without either, a redis-server of its own on a free loopback port',
-    },
+    REDIS_OPTION,
     {
       flags: '--hits <seconds>',
       description: "in-process memory-tier hits: the Cache's findCachedDoc on warm products in a loop, no HTTP (0: skip)",

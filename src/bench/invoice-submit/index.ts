@@ -11,7 +11,7 @@ import type { Config } from '../../config/config.ts'
 import { Cache, memoryOnlyCache } from '../../infra/cache/cache.ts'
 import type { Progress } from '../progress.ts'
 import { DATABASE_OPTION } from '../scratch.ts'
-import type { BenchScenario } from '../scenario.ts'
+import { type BenchScenario, ROUND_OPTIONS } from '../scenario.ts'
 import { type BenchSession, runBenchSession } from '../session.ts'
 import { httpOp, serviceOp } from './brisk.ts'
 import { counted, measure, type Op } from './driver.ts'
@@ -83,13 +83,7 @@ export const invoiceSubmitScenario: BenchScenario = {
   options: [
     { flags: '--lines <n>', description: 'lines per invoice', defaultValue: '51' },
     { flags: '--clients <n>', description: 'concurrent clients', defaultValue: '1' },
-    { flags: '--duration <seconds>', description: 'measured seconds per variant (over all rounds)', defaultValue: '10' },
-    { flags: '--warmup <seconds>', description: 'unmeasured seconds of each variant before measuring', defaultValue: '1' },
-    {
-      flags: '--rounds <n>',
-      description: 'the measured time is cut in this many rounds; in each, every variant runs in turn',
-      defaultValue: '5',
-    },
+    ...ROUND_OPTIONS,
     { flags: '--products <n>', description: 'catalog size the lines are drawn from', defaultValue: '2000' },
     {
       flags: '--flow <flow>',
