@@ -17,6 +17,7 @@ import { loadConfig } from '../config/config.ts'
 import { pgliteParsers } from '../infra/db/type-parsers.ts'
 import { cacheInvalidationScenario, type VariantResult as ChangeResult } from './cache-invalidation/index.ts'
 import { catalogReadScenario, type VariantResult } from './catalog-read/index.ts'
+import { interruptRun } from './bench.test-support.ts'
 import { childrenOf } from './children.ts'
 
 // On PostgreSQL each run makes its scratch database; PGlite's take seconds each, so there the runs share a folder of the test's own
@@ -123,15 +124,7 @@ describe('brisk bench catalog-read and cache-invalidation', () => {
     const running = catalogReadScenario.run(config, { ...TINY_READS, ...where(), duration: '120', hits: '0', variants: 'memory,redis' })
     const end = Date.now() + 30_000
     while (!output.progress().includes('measuring') && Date.now() < end) await new Promise((r) => setTimeout(r, 20))
-    const ours = process.listeners('SIGINT').filter((l) => !listening.includes(l))
-    assert.equal(ours.length, 1)
-    try {
-      ours[0]!('SIGINT')
-      await running
-      assert.equal(process.exitCode, 130)
-    } finally {
-      process.exitCode = undefined
-    }
+    assert.equal(await interruptRun(running, listening), 130)
     mock.restoreAll()
     assert.deepEqual(output.stdout, [])
     const progress = output.progress()

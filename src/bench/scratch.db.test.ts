@@ -16,6 +16,7 @@ import { connectPglite, connectPostgres } from '../infra/db/connect.ts'
 import type { Db } from '../infra/db/database.ts'
 import { migrate } from '../infra/db/migrations.ts'
 import { invoiceSubmitScenario, type VariantResult } from './invoice-submit/index.ts'
+import { interruptRun } from './bench.test-support.ts'
 import { runBenchSession } from './session.ts'
 
 const SHORT_RUN = { lines: '3', duration: '0.5', warmup: '0', rounds: '1', products: '10', variants: 'brisk,floor' }
@@ -181,15 +182,7 @@ for (const [kind, createShop] of kinds) {
       const started = performance.now()
       const running = invoiceSubmitScenario.run(shop.config, { ...SHORT_RUN, duration: '120' })
       await until(() => output.progress().includes('measuring'), 60_000)
-      const ours = process.listeners('SIGINT').filter((l) => !listening.includes(l))
-      assert.equal(ours.length, 1)
-      try {
-        ours[0]!('SIGINT')
-        await running
-        assert.equal(process.exitCode, 130)
-      } finally {
-        process.exitCode = undefined
-      }
+      assert.equal(await interruptRun(running, listening), 130)
       mock.restoreAll()
       assert.ok(performance.now() - started < 60_000, 'stopped long before the 120 s it was asked to measure')
       assert.deepEqual(output.stdout, [])
