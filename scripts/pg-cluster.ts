@@ -2,7 +2,7 @@
  * `npm run cluster`: a PostgreSQL primary with two streaming replicas on this machine, for trying
  * Brisk with replicas by hand. Prints the URLs to export; Ctrl+C stops it and deletes its folder.
  */
-import { startPgCluster } from '../test/pg-cluster.ts'
+import { startPgCluster } from '../src/infra/pg-cluster/pg-cluster.ts'
 
 const replicas = Number(process.argv[2] ?? 2)
 if (!Number.isInteger(replicas) || replicas < 0) {

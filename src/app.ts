@@ -1,10 +1,13 @@
 import type { FastifyRequest } from 'fastify'
-import { type Config, refuseUnbuiltSettings } from './config/config.ts'
+import type { Config } from './config/config.ts'
 import { type Cache, createCache, memoryOnlyCache } from './infra/cache/cache.ts'
 import { registerCacheMetrics } from './infra/cache/cache-metrics.ts'
 import type { CacheLog } from './infra/cache/redis-tier.ts'
 import { connectPglite, connectPostgres } from './infra/db/connect.ts'
 import type { Db } from './infra/db/database.ts'
+import type { RouterLog } from './infra/db/read-router.ts'
+import { WrittenPositions } from './infra/db/written-positions.ts'
+import { installReadYourWrites } from './infra/http/read-your-writes.ts'
 import { migrate } from './infra/db/migrations.ts'
 import { registerHealthRoutes } from './infra/http/health.ts'
 import { registerMetricsRoute } from './infra/http/metrics.ts'
@@ -22,17 +25,45 @@ import { createInventoryService, registerInventoryRoutes } from './modules/inven
 import { createReportingService, registerReportingRoutes } from './modules/reporting/index.ts'
 import { createSalesService, registerSalesRoutes } from './modules/sales/index.ts'
 
-/** Opens the configured database: PostgreSQL when BRISK_DATABASE_URL is set, else embedded PGlite. */
-export async function openDatabase(config: Config): Promise<Db> {
-  refuseUnbuiltSettings(config)
+const SILENT: RouterLog = { warn: () => {}, info: () => {} }
+
+/**
+ * Opens the configured database: PostgreSQL when BRISK_DATABASE_URL is set (with its replicas
+ * behind `db.reader` when BRISK_REPLICA_URLS is), else embedded PGlite. `log` hears of replicas
+ * benched, lagging and back.
+ */
+export async function openDatabase(config: Config, log: RouterLog = SILENT): Promise<Db> {
   if (config.databaseUrl) {
     return connectPostgres({
       url: config.databaseUrl,
       poolSize: config.poolSize,
       statementTimeoutMs: config.statementTimeoutMs,
+      connectTimeoutMs: config.connectTimeoutMs,
+      replicas: {
+        urls: config.replicaUrls,
+        queryTimeoutMs: config.replicaQueryTimeoutMs,
+        maxLagMs: config.replicaMaxLagMs,
+        checkIntervalMs: config.replicaCheckIntervalMs,
+        log,
+      },
     })
   }
   return connectPglite(config.dataDir)
+}
+
+/**
+ * The sessions' last write positions, shared through Redis when configured. An entry outlives the
+ * time any replica still serving can take to replay it: the lag limit plus two checks, and a margin.
+ */
+function writtenPositions(config: Config): WrittenPositions {
+  const ttlMs = config.replicaMaxLagMs + 2 * config.replicaCheckIntervalMs + 1000
+  return new WrittenPositions({ ttlMs, redisUrl: config.redisUrl, channel: `${config.cachePrefix}:written-lsn` })
+}
+
+/** Whose writes a request's reads must see: its staff token's (shopper sessions will join here). */
+function sessionOfRequest(request: FastifyRequest): string | undefined {
+  const tokenId = request.principal?.tokenId
+  return tokenId == null ? undefined : `token:${tokenId}`
 }
 
 /**
@@ -86,16 +117,20 @@ export interface BuildAppOptions {
 
 /** The composition root: infra and modules are built here once; tests build the app here too. */
 export async function buildApp(config: Config, options: BuildAppOptions = {}): Promise<BriskApp> {
-  refuseUnbuiltSettings(config)
   const ownsDb = options.db === undefined
-  const db = options.db ?? (await openDatabase(config))
+  const http = await createHttpServer(config)
+  let db: Db | undefined
   let cache: Cache | undefined
+  let positions: WrittenPositions | undefined
   try {
+    const database = options.db ?? (await openDatabase(config, http.log))
+    db = database
     if (options.migrate ?? true) await migrate(db.primary)
-    const http = await createHttpServer(config)
     cache = await openCache(config, http.log)
     const services = createServices(db, config, cache)
     registerAuthentication(http, services.access)
+    positions = db.replicas ? writtenPositions(config) : undefined
+    if (positions) installReadYourWrites(http, { db, positions, sessionOf: sessionOfRequest })
     // Where the database lives and the traffic figures are for operators only.
     const requireAdmin = (request: FastifyRequest) => requireRole(principalOf(request), ['admin'])
     registerHealthRoutes(http, db, { authorizeDetails: requireAdmin })
@@ -108,26 +143,30 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
     registerReportingRoutes(http, services.reporting)
     const jobs: PruneSchedule[] = []
     const opened = cache
+    const openedPositions = positions
     return {
       config,
-      db,
+      db: database,
       cache: opened,
       services,
       http,
       startBackgroundJobs: () => {
         if (jobs.length > 0) return
-        jobs.push(scheduleIdempotencyKeyPruning(db, { ttlHours: config.idempotencyKeyTtlHours, log: http.log }))
+        jobs.push(scheduleIdempotencyKeyPruning(database, { ttlHours: config.idempotencyKeyTtlHours, log: http.log }))
       },
       close: async () => {
         await Promise.all(jobs.map((job) => job.stop()))
         await http.close()
         await opened.close()
-        if (ownsDb) await db.close()
+        openedPositions?.close()
+        if (ownsDb) await database.close()
       },
     }
   } catch (error) {
     await cache?.close()
-    if (ownsDb) await db.close()
+    positions?.close()
+    if (ownsDb) await db?.close()
+    await http.close()
     throw error
   }
 }

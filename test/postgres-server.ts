@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
-import { cleanUpOnExit } from './cleanup-on-exit.ts'
+import { cleanUpOnExit } from '../src/infra/pg-cluster/cleanup-on-exit.ts'
 import {
   asServerUser,
   findPostgresBinaries,
@@ -16,7 +16,7 @@ import {
   runServerProgram,
   type StopMode,
   testServerSettings,
-} from './pg-server-process.ts'
+} from '../src/infra/pg-cluster/pg-server-process.ts'
 
 export { findPostgresBinaries, type StopMode }
 

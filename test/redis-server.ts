@@ -9,8 +9,8 @@ import fs from 'node:fs'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
-import { cleanUpOnExit } from './cleanup-on-exit.ts'
-import { freeLoopbackPort } from './pg-server-process.ts'
+import { cleanUpOnExit } from '../src/infra/pg-cluster/cleanup-on-exit.ts'
+import { freeLoopbackPort } from '../src/infra/pg-cluster/pg-server-process.ts'
 
 export interface RedisServer {
   /** redis://127.0.0.1:<port> */

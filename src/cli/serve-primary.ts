@@ -10,7 +10,7 @@
  */
 import cluster from 'node:cluster'
 import os from 'node:os'
-import { type Config, type LogLevel, refuseUnbuiltSettings } from '../config/config.ts'
+import type { Config, LogLevel } from '../config/config.ts'
 import type { SeedReport } from '../demo/seed-demo.ts'
 import type { Db } from '../infra/db/database.ts'
 import { type ClusterWorker, createClusterMetrics, type MetricsMessage } from '../infra/http/cluster-metrics.ts'
@@ -232,7 +232,6 @@ async function prepareDatabase(config: Config, log: PrimaryLog): Promise<{ db: A
 }
 
 export async function servePrimary(config: Config, workers: number): Promise<void> {
-  refuseUnbuiltSettings(config)
   const log = primaryLog(config.logLevel)
   let prepared: Awaited<ReturnType<typeof prepareDatabase>> | undefined
   const supervisor = new Supervisor({

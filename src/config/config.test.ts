@@ -10,7 +10,6 @@ import {
   loadConfig,
   maskUrlPasswords,
   readEnvFile,
-  refuseUnbuiltSettings,
   renderConfigDoc,
   renderEnvExample,
   unknownVariables,
@@ -49,13 +48,14 @@ test('.env.example and docs/configuration.md match the schema (regenerate with `
   assert.equal(fs.readFileSync(path.join(root, 'docs/configuration.md'), 'utf8'), renderConfigDoc())
 })
 
-test('replica settings are refused at start until their feature is built, naming the variable; Redis is accepted', () => {
-  assert.doesNotThrow(() => refuseUnbuiltSettings(loadConfig({})))
-  assert.doesNotThrow(() => refuseUnbuiltSettings(loadConfig({ BRISK_REDIS_URL: 'redis://127.0.0.1:6379' })))
+test('replicas need a primary: set without BRISK_DATABASE_URL they are refused, naming both variables', () => {
   assert.throws(
-    () => refuseUnbuiltSettings(loadConfig({ BRISK_REPLICA_URLS: 'postgres://a/x' })),
-    (e: Error) => e instanceof ConfigError && /BRISK_REPLICA_URLS is set, but read replica routing is not built yet/.test(e.message),
+    () => loadConfig({ BRISK_REPLICA_URLS: 'postgres://a/x' }),
+    (e: Error) => e instanceof ConfigError && /BRISK_REPLICA_URLS needs BRISK_DATABASE_URL/.test(e.message),
   )
+  const config = loadConfig({ BRISK_DATABASE_URL: 'postgres://p/x', BRISK_REPLICA_URLS: 'postgres://a/x, postgres://b/x' })
+  assert.deepEqual(config.replicaUrls, ['postgres://a/x', 'postgres://b/x'])
+  assert.equal(config.connectTimeoutMs, 3000)
 })
 
 test('the demo shop is seeded by default on the embedded database only; BRISK_SEED_DEMO decides when set', () => {

@@ -10,6 +10,10 @@ export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' |
 export interface Config {
   readonly databaseUrl: string | undefined
   readonly replicaUrls: readonly string[]
+  readonly connectTimeoutMs: number
+  readonly replicaQueryTimeoutMs: number
+  readonly replicaMaxLagMs: number
+  readonly replicaCheckIntervalMs: number
   readonly dataDir: string
   readonly host: string
   readonly port: number
@@ -111,11 +115,55 @@ export const CONFIG_VARIABLES = [
     name: 'BRISK_REPLICA_URLS',
     key: 'replicaUrls',
     description:
-      'Comma-separated PostgreSQL URLs of read replicas. Not built yet: setting it is refused at start; every read goes to the primary.',
+      'Comma-separated PostgreSQL URLs of streaming replicas of BRISK_DATABASE_URL. Reads that may lag (catalog pages, reports) go to ' +
+      'healthy replicas in turn; writes, transactions and fresh reads go to the primary. See "Read replicas" in the README.',
     example: '',
-    default: 'none',
+    default: 'none (every read goes to the primary)',
     secret: true,
-    parse: (raw) => list(raw).map((u) => optionalUrl('BRISK_REPLICA_URLS', ['postgres:', 'postgresql:'])(u) as string),
+    parse: (raw, earlier) => {
+      const urls = list(raw).map((u) => optionalUrl('BRISK_REPLICA_URLS', ['postgres:', 'postgresql:'])(u) as string)
+      if (urls.length > 0 && earlier.databaseUrl === undefined) {
+        throw new ConfigError('BRISK_REPLICA_URLS needs BRISK_DATABASE_URL: replicas follow a PostgreSQL primary, not the embedded database')
+      }
+      return urls
+    },
+  }),
+  defineVariable({
+    name: 'BRISK_DB_CONNECT_TIMEOUT_MS',
+    key: 'connectTimeoutMs',
+    description:
+      'Opening a PostgreSQL connection (primary or replica): a server that has not let Brisk in by then counts as down — a replica is ' +
+      'benched and the read runs elsewhere, the primary answers 503.',
+    example: '3000',
+    default: '3000',
+    parse: integer('BRISK_DB_CONNECT_TIMEOUT_MS', 3000, 100, 60_000),
+  }),
+  defineVariable({
+    name: 'BRISK_REPLICA_QUERY_TIMEOUT_MS',
+    key: 'replicaQueryTimeoutMs',
+    description:
+      'A read on a replica that has not answered by then (a hung or paused server) fails there, benches the replica and runs on another node.',
+    example: '5000',
+    default: '5000',
+    parse: integer('BRISK_REPLICA_QUERY_TIMEOUT_MS', 5000, 100, 600_000),
+  }),
+  defineVariable({
+    name: 'BRISK_REPLICA_MAX_LAG_MS',
+    key: 'replicaMaxLagMs',
+    description:
+      'A replica whose oldest unreplayed commit is older than this is skipped until it catches up; when every replica lags, the primary serves.',
+    example: '1000',
+    default: '1000',
+    parse: integer('BRISK_REPLICA_MAX_LAG_MS', 1000, 10, 3_600_000),
+  }),
+  defineVariable({
+    name: 'BRISK_REPLICA_CHECK_INTERVAL_MS',
+    key: 'replicaCheckIntervalMs',
+    description:
+      "How often each process compares every replica's replayed WAL position with the primary's (lag, and which replica may serve a client that just wrote).",
+    example: '250',
+    default: '250',
+    parse: integer('BRISK_REPLICA_CHECK_INTERVAL_MS', 250, 10, 60_000),
   }),
   defineVariable({
     name: 'BRISK_DATA_DIR',
@@ -288,29 +336,6 @@ export const CONFIG_VARIABLES = [
     },
   }),
 ] as const
-
-/**
- * Settings that parse but whose feature is not built yet. Starting with one set would silently run
- * without it (no replicas, no shared cache), so it is refused instead; each feature's work removes
- * its entry.
- */
-const NOT_BUILT_YET: readonly { key: keyof Config; name: string; feature: string }[] = [
-  { key: 'replicaUrls', name: 'BRISK_REPLICA_URLS', feature: 'read replica routing' },
-]
-
-/** Throws a ConfigError naming every setting whose feature is not built yet. */
-export function refuseUnbuiltSettings(config: Config): void {
-  const set = NOT_BUILT_YET.filter(({ key }) => {
-    const value = config[key]
-    return Array.isArray(value) ? value.length > 0 : value !== undefined
-  })
-  if (set.length === 0) return
-  throw new ConfigError(
-    set
-      .map((s) => `${s.name} is set, but ${s.feature} is not built yet; unset ${s.name} to start Brisk without it.`)
-      .join('\n'),
-  )
-}
 
 /** Where a variable's value comes from: the environment wins over .env (even when set to ''), .env over the default. */
 function sourceOf(name: string, env: EnvValues, envFile: EnvValues): ConfigSource {

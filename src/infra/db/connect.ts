@@ -1,13 +1,14 @@
 import { createHash } from 'node:crypto'
 import path from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
-import { Kysely, PostgresDialect } from 'kysely'
+import { Kysely, PostgresDialect, type PostgresPoolClient } from 'kysely'
 import pg from 'pg'
 import { countingDialect } from './counting-dialect.ts'
 import { lockDataDir } from './data-dir-lock.ts'
 import type { Database, Db } from './database.ts'
-import { ConnectionCircuit } from './outage.ts'
+import { ConnectionCircuit, READ_ONLY_SQL_TRANSACTION } from './outage.ts'
 import { PGliteDialect } from './pglite-dialect.ts'
+import { ReadRouter, type RouterLog } from './read-router.ts'
 import { pgliteParsers, pgTypes } from './type-parsers.ts'
 
 export interface PostgresOptions {
@@ -16,8 +17,19 @@ export interface PostgresOptions {
   statementTimeoutMs: number
   /** client side: a server that stops answering (a paused replica) fails the query after this */
   queryTimeoutMs?: number
+  /** opening a connection: a server that has not let us in by then counts as down (default 1000) */
+  connectTimeoutMs?: number
   /** application_name, to tell the nodes apart in pg_stat_activity (default brisk) */
   name?: string
+}
+
+export interface ReplicaOptions {
+  urls: readonly string[]
+  /** client side, per read on a replica: a replica that stops answering fails the read after this, and it runs elsewhere */
+  queryTimeoutMs: number
+  maxLagMs: number
+  checkIntervalMs: number
+  log: RouterLog
 }
 
 export function describeUrl(url: string): string {
@@ -43,16 +55,26 @@ function preparedName(text: string): string {
   return name
 }
 
-/** Opening a connection: a server that has not let us in by then counts as down (see outage.ts). */
+/** Opening a connection, unless told (BRISK_DB_CONNECT_TIMEOUT_MS): a server that has not let us in by then counts as down (see outage.ts). */
 const CONNECT_TIMEOUT_MS = 1000
 /** Waiting for a busy pool's next free connection; the server is up, so this may be longer. */
 const POOL_WAIT_TIMEOUT_MS = 5000
 /** While the server is down, at most one connection attempt this often (a request waits for it; the others get 503 at once). */
 const RETRY_INTERVAL_MS = 250
 
+/** What pg.Pool hands each client it makes (its own options), with ours beside pg's. */
+interface PreparingClientConfig extends pg.ClientConfig {
+  briskConnectTimeoutMs?: number
+  /** called when a statement fails because the server is read-only (25006): a demoted primary */
+  onReadOnly?: () => void
+}
+
 class PreparingClient extends pg.Client {
-  constructor(config: pg.ClientConfig = {}) {
-    super({ ...config, connectionTimeoutMillis: CONNECT_TIMEOUT_MS })
+  readonly #onReadOnly: (() => void) | undefined
+
+  constructor(config: PreparingClientConfig = {}) {
+    super({ ...config, connectionTimeoutMillis: config.briskConnectTimeoutMs ?? CONNECT_TIMEOUT_MS })
+    this.#onReadOnly = config.onReadOnly
     // A connection lost while a request holds the client fails that request's statement; the
     // client emits it as well, and an 'error' event nobody listens to would end the process.
     this.on('error', () => {})
@@ -60,43 +82,131 @@ class PreparingClient extends pg.Client {
 
   // biome-ignore lint/suspicious/noExplicitAny: pg's overloads; Kysely calls query(text, values)
   override query(config: any, values?: any, callback?: any): any {
-    if (typeof config === 'string' && config.trimStart().startsWith(PREPARED_MARK)) {
-      return super.query({ name: preparedName(config), text: config, values }, callback)
+    const result =
+      typeof config === 'string' && config.trimStart().startsWith(PREPARED_MARK)
+        ? super.query({ name: preparedName(config), text: config, values }, callback)
+        : super.query(config, values, callback)
+    const onReadOnly = this.#onReadOnly
+    if (onReadOnly !== undefined && result instanceof Promise) {
+      result.catch((error: { code?: unknown }) => {
+        if (error?.code === READ_ONLY_SQL_TRANSACTION) onReadOnly()
+      })
     }
-    return super.query(config, values, callback)
+    return result
   }
 }
 
-export function createPgPool(options: PostgresOptions): pg.Pool {
-  const pool = new pg.Pool({
+export function createPgPool(options: PostgresOptions, onReadOnly?: () => void): pg.Pool {
+  const config: pg.PoolConfig & PreparingClientConfig = {
     Client: PreparingClient,
     connectionString: options.url,
     max: options.poolSize,
     types: pgTypes,
     application_name: options.name ?? 'brisk',
     ...(options.queryTimeoutMs ? { query_timeout: options.queryTimeoutMs } : {}),
-    // the client's own CONNECT_TIMEOUT_MS bounds opening a connection; this bounds waiting for one
+    // the client's own connect timeout bounds opening a connection; this bounds waiting for one
     connectionTimeoutMillis: POOL_WAIT_TIMEOUT_MS,
+    ...(options.connectTimeoutMs ? { briskConnectTimeoutMs: options.connectTimeoutMs } : {}),
+    ...(onReadOnly ? { onReadOnly } : {}),
     ...(options.statementTimeoutMs > 0 ? { statement_timeout: options.statementTimeoutMs } : {}),
-  })
+  }
+  const pool = new pg.Pool(config)
   // An idle client that loses its server emits here; without a listener the process would crash.
   pool.on('error', () => {})
   return pool
 }
 
-export function connectPostgres(options: PostgresOptions): Db {
-  const pool = createPgPool(options)
+/**
+ * The primary's pool. When the server behind its URL turns read-only (demoted, or a failover moved
+ * the URL's name to another server), its open connections still lead to the old server: the pool
+ * is replaced by a fresh one, so the next write connects anew and finds the writable primary.
+ */
+class PrimaryPool {
+  readonly #options: PostgresOptions
+  readonly #onRebuilt: () => void
+  #pool: pg.Pool
+
+  constructor(options: PostgresOptions, onRebuilt: () => void) {
+    this.#options = options
+    this.#onRebuilt = onRebuilt
+    this.#pool = this.#create()
+  }
+
+  #create(): pg.Pool {
+    const pool: pg.Pool = createPgPool(this.#options, () => {
+      if (this.#pool !== pool) return // an older pool's connection: replaced already
+      this.#pool = this.#create()
+      // the old pool closes its clients as they come back; a statement still running on one finishes first
+      void pool.end().catch(() => {})
+      this.#onRebuilt()
+    })
+    return pool
+  }
+
+  connect(): Promise<pg.PoolClient> {
+    return this.#pool.connect()
+  }
+
+  query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }> {
+    return this.#pool.query(text, values)
+  }
+
+  stats() {
+    const pool = this.#pool
+    return { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: this.#options.poolSize }
+  }
+
+  end(): Promise<void> {
+    return this.#pool.end()
+  }
+}
+
+export interface ConnectPostgresOptions extends PostgresOptions {
+  replicas?: ReplicaOptions
+}
+
+export function connectPostgres(options: ConnectPostgresOptions): Db {
+  const log = options.replicas?.log
+  const pool = new PrimaryPool(options, () =>
+    log?.warn({}, 'the primary is read-only (demoted?): its pool was rebuilt, writes are refused until a writable primary answers'),
+  )
   const circuit = new ConnectionCircuit(() => pool.connect(), { retryIntervalMs: RETRY_INTERVAL_MS })
   const guarded = { connect: () => circuit.acquire(), end: () => pool.end() }
   const primary = new Kysely<Database>({ dialect: countingDialect(new PostgresDialect({ pool: guarded })) })
+  const router = options.replicas?.urls.length ? createReadRouter(options, options.replicas, pool, guarded) : undefined
+  const reader = router ? new Kysely<Database>({ dialect: countingDialect(new PostgresDialect({ pool: router })) }) : primary
   return {
     kind: 'postgres',
     primary,
-    reader: primary,
+    reader,
+    ...(router ? { replicas: router } : {}),
     description: describeUrl(options.url),
-    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: options.poolSize }),
-    close: () => primary.destroy(),
+    poolStats: () => pool.stats(),
+    close: async () => {
+      if (reader !== primary) await reader.destroy()
+      await primary.destroy()
+    },
   }
+}
+
+function createReadRouter(
+  primaryOptions: PostgresOptions,
+  options: ReplicaOptions,
+  primaryPool: PrimaryPool,
+  primaryConnections: { connect(): Promise<PostgresPoolClient> },
+): ReadRouter {
+  const replicas = options.urls.map((url, i) => {
+    const name = `replica-${i + 1}`
+    const pool = createPgPool({ ...primaryOptions, url, name: `brisk ${name}`, queryTimeoutMs: options.queryTimeoutMs })
+    return { name, address: describeUrl(url), pool }
+  })
+  return new ReadRouter({
+    replicas,
+    primary: { connect: () => primaryConnections.connect(), query: (text) => primaryPool.query(text) },
+    log: options.log,
+    maxLagMs: options.maxLagMs,
+    checkIntervalMs: options.checkIntervalMs,
+  })
 }
 
 /** `dataDir` ':memory:' gives a throw-away in-memory database (tests, benchmarks). */

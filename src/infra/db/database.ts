@@ -6,6 +6,7 @@ import type { InventoryTables } from '../../modules/inventory/inventory.tables.t
 import type { ReportingTables } from '../../modules/reporting/reporting.tables.ts'
 import type { SalesTables } from '../../modules/sales/sales.tables.ts'
 import type { IdempotencyTables } from '../idempotency/idempotency.tables.ts'
+import type { ReadRouter } from './read-router.ts'
 
 export interface MigrationTable {
   name: string
@@ -46,6 +47,8 @@ export interface Db {
   readonly reader: Kysely<Database>
   /** A short description for logs, never with a password. */
   readonly description: string
+  /** The replicas behind `reader` and their health, when BRISK_REPLICA_URLS is set. */
+  readonly replicas?: ReadRouter
   /** The primary's connection pool, for metrics; PGlite has none (one connection). */
   readonly poolStats?: () => PoolStats
   close(): Promise<void>

@@ -21,6 +21,14 @@ const NETWORK_CODES = new Set([
 
 const TOO_MANY_CONNECTIONS = '53300'
 
+/** A write sent to a server in recovery or set read-only: a demoted primary. */
+export const READ_ONLY_SQL_TRANSACTION = '25006'
+
+/** True when `error` says the primary took the statement but is read-only now (demoted, or a failover under way). */
+export function isPrimaryReadOnly(error: unknown): boolean {
+  return someInChain(error, (e) => e.code === READ_ONLY_SQL_TRANSACTION)
+}
+
 /** SQLSTATEs besides class 08 (connection exception): admin or crash shutdown, cannot connect now, too many connections. */
 const SERVER_CODES = new Set(['57P01', '57P02', '57P03', TOO_MANY_CONNECTIONS])
 

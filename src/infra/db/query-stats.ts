@@ -6,12 +6,14 @@ export interface QueryStats {
   durationMs: number
   /** Filled only when a caller asked to see the statements (expectQueries). */
   statements: string[] | undefined
+  /** replica reads must see the primary at least at this WAL position (read-floor.ts); undefined: any replica */
+  readFloor: bigint | undefined
 }
 
 const storage = new AsyncLocalStorage<QueryStats>()
 
 export function newQueryStats(recordStatements = false): QueryStats {
-  return { count: 0, durationMs: 0, statements: recordStatements ? [] : undefined }
+  return { count: 0, durationMs: 0, statements: recordStatements ? [] : undefined, readFloor: undefined }
 }
 
 /** Runs `fn` with its own statement counter; every statement it sends is counted there. */

@@ -4,8 +4,8 @@
  */
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
-import { CLUSTER_PROGRAMS, type PgCluster, startPgCluster } from '../../../test/pg-cluster.ts'
-import { findPostgresBinaries } from '../../../test/pg-server-process.ts'
+import { CLUSTER_PROGRAMS, type PgCluster, startPgCluster } from '../pg-cluster/pg-cluster.ts'
+import { findPostgresBinaries } from '../pg-cluster/pg-server-process.ts'
 import { createPgPool } from './connect.ts'
 import { ReadRouter } from './read-router.ts'
 
@@ -35,7 +35,7 @@ test('a lagging replica is skipped until it catches up; the primary serves when 
   const nodes = replicas.map((r, i) => ({ name: `replica-${i + 1}`, pool: pool(r.url, `replica-${i + 1}`) }))
   const warnings: string[] = []
   const log = { warn: (_f: object, m: string) => void warnings.push(m), info: () => {} }
-  const router = new ReadRouter(nodes, primaryPool, log, { primary: primaryPool, maxLagMs: 300, intervalMs: 50 })
+  const router = new ReadRouter({ replicas: nodes, primary: primaryPool, log, maxLagMs: 300, checkIntervalMs: 50 })
   const whoServes = async () => {
     const client = await router.connect()
     try {

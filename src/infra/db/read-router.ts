@@ -5,45 +5,61 @@
  *
  * A replica is marked down on its first failure that says the node is unreachable (refused, reset,
  * no answer within the connect or query timeout) and gets no traffic until a background probe,
- * backing off from PROBE_MIN_MS to PROBE_MAX_MS, finds it answering again. Only reads come here
- * (never a transaction), so a read that failed on one node is simply run again on the next.
+ * backing off from PROBE_MIN_MS to PROBE_MAX_MS, finds it answering and caught up. Only reads come
+ * here (never a transaction), so a read that failed on one node is simply run again on the next.
  *
- * With `lag` options a monitor compares each replica's replayed WAL with the primary's every
- * `intervalMs`: a replica further behind than `maxLagMs` is skipped until it catches up (if every
- * replica lags, the primary serves). Lag in time is how long the oldest commit it has not replayed
- * yet has been waiting, so an idle primary never makes a replica look behind.
+ * A monitor compares each replica's replayed WAL with the primary's every `checkIntervalMs`: a
+ * replica further behind than `maxLagMs` is skipped until it catches up (if every replica lags,
+ * the primary serves). Lag in time is how long the oldest commit it has not replayed yet has been
+ * waiting, so an idle primary never makes a replica look behind.
  *
- * Groundwork for issue 12: read-your-writes and the wiring into openDatabase come next.
+ * Read-your-writes: a request may carry a floor (see read-floor.ts), the primary's WAL position
+ * after its client's last write. Only a replica the monitor has seen replay past it serves that
+ * request — each replica is checked, not "one has caught up" — else the primary does.
  */
 import type { PostgresPool, PostgresPoolClient } from 'kysely'
 import { isDatabaseUnavailable } from './outage.ts'
+import { currentReadFloor, formatLsn, parseLsn, PRIMARY_ONLY } from './read-floor.ts'
 
 const PROBE_MIN_MS = 250
-const PROBE_MAX_MS = 5000
+/** A replica back from a crash serves again within about this long (plus one lag check). */
+const PROBE_MAX_MS = 1000
 
 type ReadClient = PostgresPoolClient & { release(error?: Error): void }
 
-interface Source {
-  connect(): Promise<PostgresPoolClient>
-}
+type Queryable = { query(sql: string, values?: unknown[]): Promise<{ rows: unknown[] }> }
 
 export interface ReplicaNode {
   /** for logs and metrics: replica-1, replica-2, … */
   readonly name: string
-  readonly pool: PostgresPool & { query(sql: string, values?: unknown[]): Promise<{ rows: unknown[] }> }
+  /** host:port/database, never a password */
+  readonly address?: string
+  readonly pool: PostgresPool & Queryable & { end(): Promise<void> }
 }
 
 export type NodeState = 'up' | 'down' | 'lagging'
 
-export interface LagOptions {
-  /** the primary, asked for its WAL position */
-  primary: { query(sql: string): Promise<{ rows: unknown[] }> }
+/** Why a read went to the primary instead of a replica. */
+export type PrimaryReadReason = 'replicas_down' | 'replicas_lagging' | 'read_your_writes' | 'fresh_required'
+
+export interface RouterOptions {
+  replicas: readonly ReplicaNode[]
+  /** where reads go when no replica may serve them; asked for its WAL position by the monitor */
+  primary: { connect(): Promise<PostgresPoolClient> } & Queryable
+  log: RouterLog
+  /** a replica further behind than this is skipped; 0 turns the monitor off (tests of failover alone) */
   maxLagMs: number
-  intervalMs: number
+  checkIntervalMs: number
+}
+
+export interface RouterLog {
+  warn(fields: object, message: string): void
+  info(fields: object, message: string): void
 }
 
 /** What a replica answers about itself, given the primary's WAL position ($1). */
-const REPLICA_LAG_SQL = `select pg_wal_lsn_diff($1::pg_lsn, pg_last_wal_replay_lsn())::float8 as bytes,
+const REPLICA_LAG_SQL = `select pg_last_wal_replay_lsn()::text as replayed,
+  pg_wal_lsn_diff($1::pg_lsn, pg_last_wal_replay_lsn())::float8 as bytes,
   case when pg_wal_lsn_diff($1::pg_lsn, pg_last_wal_replay_lsn()) <= 0 then 0
     else greatest(0, extract(epoch from now() - pg_last_xact_replay_timestamp()) * 1000) end::float8 as ms`
 
@@ -56,24 +72,49 @@ interface NodeHealth {
   failures: number
   lagBytes: number
   lagMs: number
+  /** the WAL position it had replayed at the last check; -1 before one (or when it is no replica) */
+  replayed: bigint
 }
 
-export interface RouterLog {
-  warn(fields: object, message: string): void
-  info(fields: object, message: string): void
+export interface NodeStatus {
+  name: string
+  address: string | undefined
+  state: NodeState
+  /** reads it served */
+  reads: number
+  /** times it failed and was benched */
+  failures: number
+  lagBytes: number
+  lagMs: number
+  replayedLsn: string | undefined
+}
+
+export interface RouterStatus {
+  nodes: NodeStatus[]
+  /** reads the primary took for the replicas, by reason */
+  primaryReads: Record<PrimaryReadReason, number>
+  /** reads that failed on a replica and were run again elsewhere */
+  failovers: number
+  maxLagMs: number
 }
 
 export class ReadRouter implements PostgresPool {
   readonly #nodes: NodeHealth[]
-  readonly #primary: Source
-  readonly #log: RouterLog
+  readonly #options: RouterOptions
+  readonly #primaryReads: Record<PrimaryReadReason, number> = {
+    replicas_down: 0,
+    replicas_lagging: 0,
+    read_your_writes: 0,
+    fresh_required: 0,
+  }
   #next = 0
-  #primaryReads = 0
+  #failovers = 0
   #closed = false
   #monitor: NodeJS.Timeout | undefined
 
-  constructor(replicas: readonly ReplicaNode[], primary: Source, log: RouterLog, lag?: LagOptions) {
-    this.#nodes = replicas.map((node) => ({
+  constructor(options: RouterOptions) {
+    this.#options = options
+    this.#nodes = options.replicas.map((node) => ({
       node,
       state: 'up',
       probeDelayMs: PROBE_MIN_MS,
@@ -82,80 +123,92 @@ export class ReadRouter implements PostgresPool {
       failures: 0,
       lagBytes: 0,
       lagMs: 0,
+      replayed: -1n,
     }))
-    this.#primary = primary
-    this.#log = log
-    if (lag) this.#scheduleLagCheck(lag)
+    if (options.maxLagMs > 0) this.#scheduleLagCheck()
   }
 
-  #scheduleLagCheck(lag: LagOptions): void {
+  #scheduleLagCheck(): void {
     this.#monitor = setTimeout(() => {
-      this.#checkLag(lag).finally(() => {
-        if (!this.#closed) this.#scheduleLagCheck(lag)
+      this.checkLag().finally(() => {
+        if (!this.#closed) this.#scheduleLagCheck()
       })
-    }, lag.intervalMs)
+    }, this.#options.checkIntervalMs)
     this.#monitor.unref()
   }
 
   /** One round of the monitor: the primary's position, then every replica that is not down. */
-  async #checkLag(lag: LagOptions): Promise<void> {
-    let position: string
-    try {
-      const { rows } = await lag.primary.query('select pg_current_wal_lsn()::text as lsn')
-      position = (rows[0] as { lsn: string }).lsn
-    } catch {
-      return // the primary's own trouble is the primary's circuit's business
-    }
+  async checkLag(): Promise<void> {
+    const position = await this.#primaryPosition()
+    if (position === undefined) return // the primary's own trouble is the primary's circuit's business
+    const measured = this.#nodes.filter((health) => health.state !== 'down')
     await Promise.all(
-      this.#nodes
-        .filter((health) => health.state !== 'down')
-        .map(async (health) => {
-          try {
-            const { rows } = await health.node.pool.query(REPLICA_LAG_SQL, [position])
-            const { bytes, ms } = rows[0] as { bytes: number; ms: number }
-            health.lagBytes = Math.max(0, bytes)
-            health.lagMs = ms
-            const behind = ms > lag.maxLagMs
-            if (behind && health.state === 'up') {
-              health.state = 'lagging'
-              this.#log.warn({ node: health.node.name, lagMs: Math.round(ms), lagBytes: bytes }, 'replica lags: its reads go elsewhere')
-            } else if (!behind && health.state === 'lagging') {
-              health.state = 'up'
-              this.#log.info({ node: health.node.name }, 'replica caught up: it serves reads')
-            }
-          } catch (error) {
-            if (isDatabaseUnavailable(error)) this.#markDown(health, error)
-          }
-        }),
+      measured.map(async (health) => {
+        const failure = await this.#measure(health, position)
+        if (failure !== undefined && isDatabaseUnavailable(failure)) this.#markDown(health, failure)
+      }),
     )
   }
 
-  /** A connection for one read: the next healthy replica's, or the primary's when none answers. */
-  async connect(): Promise<PostgresPoolClient> {
-    return this.#connectAvoiding(new Set())
+  async #primaryPosition(): Promise<string | undefined> {
+    try {
+      const { rows } = await this.#options.primary.query('select pg_current_wal_lsn()::text as lsn')
+      return (rows[0] as { lsn: string }).lsn
+    } catch {
+      return undefined
+    }
   }
 
-  async #connectAvoiding(tried: Set<NodeHealth>): Promise<ReadClient> {
-    for (let candidate = this.#pick(tried); candidate !== undefined; candidate = this.#pick(tried)) {
-      tried.add(candidate)
-      try {
-        const client = (await candidate.node.pool.connect()) as ReadClient
-        return this.#routed(client, candidate, tried)
-      } catch (error) {
-        if (!isDatabaseUnavailable(error)) throw error
-        this.#markDown(candidate, error)
+  /** Measures one replica's lag and sets it up or lagging accordingly; answers the error when it failed. */
+  async #measure(health: NodeHealth, position: string): Promise<unknown> {
+    let row: { replayed: string | null; bytes: number | null; ms: number }
+    try {
+      const { rows } = await health.node.pool.query(REPLICA_LAG_SQL, [position])
+      row = rows[0] as typeof row
+    } catch (error) {
+      return error ?? new Error('the lag check failed')
+    }
+    // a node that is not in recovery (a promoted replica, or a test's stand-in) has replayed nothing
+    health.replayed = row.replayed === null ? -1n : parseLsn(row.replayed)
+    health.lagBytes = Math.max(0, row.bytes ?? 0)
+    health.lagMs = row.ms
+    const state = row.ms > this.#options.maxLagMs ? 'lagging' : 'up'
+    if (state === health.state) return undefined
+    const { name } = health.node
+    if (state === 'lagging') this.#options.log.warn({ node: name, lagMs: Math.round(row.ms), lagBytes: row.bytes }, 'replica lags: its reads go elsewhere')
+    else this.#options.log.info({ node: name, was: health.state }, 'replica is up and caught up: it serves reads')
+    health.state = state
+    return undefined
+  }
+
+  /** A connection for one read: the next replica that may serve it, or the primary's. */
+  async connect(): Promise<PostgresPoolClient> {
+    return this.#connectAvoiding(new Set(), currentReadFloor())
+  }
+
+  async #connectAvoiding(tried: Set<NodeHealth>, floor: bigint | undefined): Promise<ReadClient> {
+    if (floor !== PRIMARY_ONLY) {
+      for (let candidate = this.#pick(tried, floor); candidate !== undefined; candidate = this.#pick(tried, floor)) {
+        tried.add(candidate)
+        try {
+          const client = (await candidate.node.pool.connect()) as ReadClient
+          return this.#routed(client, candidate, tried, floor)
+        } catch (error) {
+          if (!isDatabaseUnavailable(error)) throw error
+          this.#markDown(candidate, error)
+        }
       }
     }
-    this.#primaryReads++
-    return (await this.#primary.connect()) as ReadClient
+    this.#primaryReads[this.#whyPrimary(floor)]++
+    return (await this.#options.primary.connect()) as ReadClient
   }
 
-  /** The next replica that is up and not tried yet, in turn. */
-  #pick(tried: Set<NodeHealth>): NodeHealth | undefined {
+  /** The next replica that is up, has replayed past `floor` and is not tried yet, in turn. */
+  #pick(tried: Set<NodeHealth>, floor: bigint | undefined): NodeHealth | undefined {
     const count = this.#nodes.length
     for (let i = 0; i < count; i++) {
       const health = this.#nodes[(this.#next + i) % count]!
-      if (health.state === 'up' && !tried.has(health)) {
+      if (health.state === 'up' && !tried.has(health) && (floor === undefined || health.replayed >= floor)) {
         this.#next = (this.#next + i + 1) % count
         return health
       }
@@ -163,20 +216,29 @@ export class ReadRouter implements PostgresPool {
     return undefined
   }
 
+  #whyPrimary(floor: bigint | undefined): PrimaryReadReason {
+    if (floor === PRIMARY_ONLY) return 'fresh_required'
+    if (this.#nodes.some((h) => h.state === 'up')) return floor === undefined ? 'replicas_down' : 'read_your_writes'
+    return this.#nodes.some((h) => h.state === 'lagging') ? 'replicas_lagging' : 'replicas_down'
+  }
+
   /** A replica's client whose failed read, if the node is what failed, runs again elsewhere. */
-  #routed(client: ReadClient, health: NodeHealth, tried: Set<NodeHealth>): ReadClient {
+  #routed(client: ReadClient, health: NodeHealth, tried: Set<NodeHealth>, floor: bigint | undefined): ReadClient {
     let current = client
+    let onReplica = true
     const query = async (sql: unknown, parameters: readonly unknown[]) => {
       if (typeof sql !== 'string') throw new Error('streamed reads are not routed to replicas: stream from db.primary')
       try {
         const result = await current.query(sql, parameters)
-        health.reads++
+        if (onReplica) health.reads++
         return result
       } catch (error) {
-        if (!isDatabaseUnavailable(error)) throw error
+        if (!onReplica || !isDatabaseUnavailable(error)) throw error
         this.#markDown(health, error)
+        this.#failovers++
         current.release(error as Error)
-        current = await this.#connectAvoiding(tried)
+        current = await this.#connectAvoiding(tried, floor)
+        onReplica = false // the retry's node counts its own read (the primary's count is in primaryReads)
         return current.query(sql, parameters)
       }
     }
@@ -189,7 +251,7 @@ export class ReadRouter implements PostgresPool {
     health.state = 'down'
     health.probeDelayMs = PROBE_MIN_MS
     const reason = error instanceof Error ? error.message : String(error)
-    this.#log.warn({ node: health.node.name, reason }, 'replica unreachable: its reads go to the other nodes until it answers again')
+    this.#options.log.warn({ node: health.node.name, reason }, 'replica unreachable: its reads go to the other nodes until it answers again')
     this.#scheduleProbe(health)
   }
 
@@ -198,35 +260,41 @@ export class ReadRouter implements PostgresPool {
     health.probe.unref()
   }
 
+  /** A benched replica serves again once it answers and — with the monitor on — is caught up. */
   async #probe(health: NodeHealth): Promise<void> {
     if (this.#closed) return
-    try {
-      await health.node.pool.query('select 1')
-    } catch {
+    health.probe = undefined
+    const position = this.#options.maxLagMs > 0 ? await this.#primaryPosition() : undefined
+    let failure: unknown
+    if (position !== undefined) failure = await this.#measure(health, position)
+    else failure = await health.node.pool.query('select 1').then(() => undefined, (error: unknown) => error ?? new Error('select 1 failed'))
+    if (this.#closed) return
+    if (failure !== undefined) {
       health.probeDelayMs = Math.min(health.probeDelayMs * 2, PROBE_MAX_MS)
-      if (!this.#closed) this.#scheduleProbe(health)
+      this.#scheduleProbe(health)
       return
     }
-    health.state = 'up'
-    health.probe = undefined
-    this.#log.info({ node: health.node.name }, 'replica answers again: it serves reads')
+    if (health.state === 'down') {
+      health.state = 'up'
+      this.#options.log.info({ node: health.node.name }, 'replica answers again: it serves reads')
+    }
   }
 
-  /** Each replica's state and the reads it served, and the reads the primary took for them. */
-  status(): {
-    nodes: { name: string; state: NodeState; reads: number; failures: number; lagBytes: number; lagMs: number }[]
-    primaryReads: number
-  } {
+  status(): RouterStatus {
     return {
       nodes: this.#nodes.map((h) => ({
         name: h.node.name,
+        address: h.node.address,
         state: h.state,
         reads: h.reads,
         failures: h.failures,
         lagBytes: h.lagBytes,
         lagMs: h.lagMs,
+        replayedLsn: h.replayed < 0n ? undefined : formatLsn(h.replayed),
       })),
-      primaryReads: this.#primaryReads,
+      primaryReads: { ...this.#primaryReads },
+      failovers: this.#failovers,
+      maxLagMs: this.#options.maxLagMs,
     }
   }
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { isDatabaseUnavailable } from '../db/outage.ts'
+import { isDatabaseUnavailable, isPrimaryReadOnly } from '../db/outage.ts'
 import { AppError, type ErrorKind } from '../errors.ts'
 import { REQUEST_ID_HEADER } from './request-id.ts'
 import { requestPartOf, validationDetails } from './validation-errors.ts'
@@ -87,6 +87,18 @@ function answerUnavailable(error: FastifyError, request: FastifyRequest, reply: 
     .send(body('DATABASE_UNAVAILABLE', message, { retryAfterSeconds: RETRY_AFTER_SECONDS, requestId: request.id }))
 }
 
+/** The primary took the write but is read-only (demoted, or a failover under way): the pool was rebuilt, a retry may find the new primary. */
+function answerReadOnly(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  request.log.warn({ err: error }, 'the primary database is read-only')
+  const message =
+    'The primary database is read-only right now (it was demoted or a failover is under way), so nothing was written; ' +
+    'try again in a moment. A write sent with an Idempotency-Key can be sent again with the same key.'
+  return reply
+    .status(503)
+    .header('retry-after', String(RETRY_AFTER_SECONDS))
+    .send(body('DATABASE_READ_ONLY', message, { retryAfterSeconds: RETRY_AFTER_SECONDS, requestId: request.id }))
+}
+
 /**
  * Fastify's `frameworkErrors`: what fails before routing (a malformed URL) skips the hooks and the
  * error handler, so it gets the same body shape and request id here.
@@ -161,6 +173,7 @@ export function installErrorHandler(app: FastifyInstance): void {
       const message = `The database does not know the time zone "${timeZone}"; use a current IANA name such as Europe/Paris.`
       return reply.status(422).send(body('INVALID_TIME_ZONE', message, { timeZone }))
     }
+    if (isPrimaryReadOnly(error)) return answerReadOnly(error, request, reply)
     if (isDatabaseUnavailable(error)) return answerUnavailable(error, request, reply)
     return answerInternal(error, request, reply)
   })

@@ -4,7 +4,8 @@
  * a page of products, a lookup, the lines of a sale — is built from these objects. The catalog's
  * writes evict here after their commits (`evictProducts`, `evictCategories`): the one place.
  *
- * Loads read the primary, never a replica: a copy that lags would be cached for the whole TTL.
+ * Loads read the primary, never a replica: a copy that lags would be cached for the whole TTL. With
+ * the cache off nothing is kept, so they are ordinary reads and go to the reader (replicas).
  * Index entries are hints, checked against the product they point to: a code a product gave up
  * (its SKU or a barcode changed) finds a product without it, and is read again.
  */
@@ -120,16 +121,17 @@ function buildCatalogCache(cache: Cache, db: Db) {
     return { rows, startedAt }
   }
 
+  const loadFrom = () => (cache.enabled ? db.primary : db.reader)
   cache.register('product', {
     async load(ids) {
-      const { rows } = await loadProductRows(db.primary, { ids: ids.map(Number) })
+      const { rows } = await loadProductRows(loadFrom(), { ids: ids.map(Number) })
       return new Map(rows.map((row) => [row.id, productDocOf(row)]))
     },
     notFound: (id) => notFound('CATALOG_PRODUCT_NOT_FOUND', `No product with id ${id}.`),
   })
   cache.register('productSku', {
     async load(skus) {
-      const { rows, startedAt } = await loadProductRows(db.primary, { skus: skus.map(String) })
+      const { rows, startedAt } = await loadProductRows(loadFrom(), { skus: skus.map(String) })
       const docs = rows.map(productDocOf)
       cache.prime('product', docs.map((doc) => [doc.id, doc] as const), startedAt)
       return new Map(docs.map((doc) => [doc.sku, doc.id]))
@@ -138,14 +140,14 @@ function buildCatalogCache(cache: Cache, db: Db) {
   })
   cache.register('productCode', {
     async load(codes) {
-      const rows = await repo.findProductsByCodes(db.primary, codes.map(String))
+      const rows = await repo.findProductsByCodes(loadFrom(), codes.map(String))
       return new Map(rows.map((r) => [r.code, { productId: r.product_id, unit: r.unit_code, matched: r.matched }]))
     },
     notFound: (code) => notFound('CATALOG_PRODUCT_NOT_FOUND', `No product has the code ${code}.`, { code }),
   })
   cache.register('category', {
     async load(ids) {
-      const rows = await repo.findCategoriesByIds(db.primary, ids.map(Number))
+      const rows = await repo.findCategoriesByIds(loadFrom(), ids.map(Number))
       return new Map(rows.map((row) => [row.id, toCategory(row)]))
     },
     notFound: (id) => notFound('CATALOG_CATEGORY_NOT_FOUND', `No category with id ${id}.`),

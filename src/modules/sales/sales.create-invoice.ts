@@ -6,6 +6,7 @@
  * the response: +4 (BEGIN, claim, response, COMMIT). A stale cache costs +2 (the refused insert
  * and the lookup).
  */
+import { requireFreshReads } from '../../infra/db/read-floor.ts'
 import { Big, money } from '../../infra/decimal.ts'
 import type { Executor } from '../../infra/db/database.ts'
 import { AppError, conflict, invalid, notFound } from '../../infra/errors.ts'
@@ -67,6 +68,8 @@ export async function createInvoice(
  * once more, so the refusal, if any, comes from what the database holds.
  */
 async function sellableLinesForSale(catalog: CatalogCache, lines: readonly LineInput[]): Promise<SellableLine[]> {
+  // With the cache off, catalog loads may read a replica: a sale prices from the primary.
+  requireFreshReads()
   try {
     const cached = await sellableLinesFromCache(catalog, lines)
     if (cached.every((line) => line.active)) return cached
