@@ -6,6 +6,7 @@ import type { CacheLog } from './infra/cache/redis-tier.ts'
 import { connectPglite, connectPostgres } from './infra/db/connect.ts'
 import type { Db } from './infra/db/database.ts'
 import type { RouterLog } from './infra/db/read-router.ts'
+import { registerReplicaMetrics } from './infra/db/replica-metrics.ts'
 import { WrittenPositions } from './infra/db/written-positions.ts'
 import { installReadYourWrites } from './infra/http/read-your-writes.ts'
 import { migrate } from './infra/db/migrations.ts'
@@ -57,7 +58,12 @@ export async function openDatabase(config: Config, log: RouterLog = SILENT): Pro
  */
 function writtenPositions(config: Config): WrittenPositions {
   const ttlMs = config.replicaMaxLagMs + 2 * config.replicaCheckIntervalMs + 1000
-  return new WrittenPositions({ ttlMs, redisUrl: config.redisUrl, channel: `${config.cachePrefix}:written-lsn` })
+  return new WrittenPositions({
+    ttlMs,
+    redisUrl: config.redisUrl,
+    redisTimeoutMs: config.redisTimeoutMs,
+    keyPrefix: `${config.cachePrefix}:written-lsn:`,
+  })
 }
 
 /** Whose writes a request's reads must see: its staff token's (shopper sessions will join here). */
@@ -136,6 +142,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
     registerHealthRoutes(http, db, { authorizeDetails: requireAdmin })
     registerMetricsRoute(http, db, requireAdmin)
     registerCacheMetrics(http.metrics, cache)
+    registerReplicaMetrics(http.metrics, db.replicas)
     registerTokenRoutes(http, services.access)
     registerCatalogRoutes(http, services.catalog)
     registerInventoryRoutes(http, services.inventory)

@@ -6,14 +6,18 @@ export interface QueryStats {
   durationMs: number
   /** Filled only when a caller asked to see the statements (expectQueries). */
   statements: string[] | undefined
+  /** statements a replica served (the rest went to the primary) */
+  replicaReads: number
   /** replica reads must see the primary at least at this WAL position (read-floor.ts); undefined: any replica */
   readFloor: bigint | undefined
+  /** looks up more of the floor (the session's last write) when the request first reads from the reader */
+  pendingFloor: (() => Promise<bigint | undefined>) | undefined
 }
 
 const storage = new AsyncLocalStorage<QueryStats>()
 
 export function newQueryStats(recordStatements = false): QueryStats {
-  return { count: 0, durationMs: 0, statements: recordStatements ? [] : undefined, readFloor: undefined }
+  return { count: 0, durationMs: 0, statements: recordStatements ? [] : undefined, replicaReads: 0, readFloor: undefined, pendingFloor: undefined }
 }
 
 /** Runs `fn` with its own statement counter; every statement it sends is counted there. */

@@ -24,9 +24,17 @@ export function formatLsn(lsn: bigint): string {
   return `${(lsn >> 32n).toString(16).toUpperCase()}/${(lsn & 0xffffffffn).toString(16).toUpperCase()}`
 }
 
-/** The current request's floor; undefined: any healthy replica may serve it. */
-export function currentReadFloor(): bigint | undefined {
-  return currentQueryStats()?.readFloor
+/** The current request's floor, looked up on its first replica read; undefined: any healthy replica may serve it. */
+export async function currentReadFloor(): Promise<bigint | undefined> {
+  const stats = currentQueryStats()
+  if (stats === undefined) return undefined
+  const lookUp = stats.pendingFloor
+  if (lookUp !== undefined) {
+    stats.pendingFloor = undefined
+    const floor = await lookUp()
+    if (floor !== undefined) raiseReadFloor(floor, stats)
+  }
+  return stats.readFloor
 }
 
 /** Raises the current request's floor (never lowers it); outside a request it does nothing. */

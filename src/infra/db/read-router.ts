@@ -19,6 +19,7 @@
  */
 import type { PostgresPool, PostgresPoolClient } from 'kysely'
 import { isDatabaseUnavailable } from './outage.ts'
+import { currentQueryStats } from './query-stats.ts'
 import { currentReadFloor, formatLsn, parseLsn, PRIMARY_ONLY } from './read-floor.ts'
 
 const PROBE_MIN_MS = 250
@@ -183,7 +184,7 @@ export class ReadRouter implements PostgresPool {
 
   /** A connection for one read: the next replica that may serve it, or the primary's. */
   async connect(): Promise<PostgresPoolClient> {
-    return this.#connectAvoiding(new Set(), currentReadFloor())
+    return this.#connectAvoiding(new Set(), await currentReadFloor())
   }
 
   async #connectAvoiding(tried: Set<NodeHealth>, floor: bigint | undefined): Promise<ReadClient> {
@@ -230,7 +231,11 @@ export class ReadRouter implements PostgresPool {
       if (typeof sql !== 'string') throw new Error('streamed reads are not routed to replicas: stream from db.primary')
       try {
         const result = await current.query(sql, parameters)
-        if (onReplica) health.reads++
+        if (onReplica) {
+          health.reads++
+          const stats = currentQueryStats()
+          if (stats !== undefined) stats.replicaReads++
+        }
         return result
       } catch (error) {
         if (!onReplica || !isDatabaseUnavailable(error)) throw error

@@ -1,90 +1,80 @@
 /**
- * Read-your-writes across processes: the primary's WAL position after each session's last write,
- * known to every Brisk process sharing a Redis. A write here is recorded at once and published on a
- * Redis channel; every process keeps what it hears in memory, so asking costs a request nothing.
+ * Read-your-writes across processes: the primary's WAL position after each session's last write.
+ * Without Redis it is this process's memory. With Redis every process shares it: a write is stored
+ * there before its response goes out, and a request looks its session up only when it is about to
+ * read from a replica (read-floor.ts), so requests that never touch a replica pay nothing.
  *
  * An entry lives `ttlMs`: past that, every replica still serving has replayed it (a replica further
- * behind than the lag limit is skipped). While the channel is disconnected, and for `ttlMs` after
- * (what was published meanwhile is lost), every session that asks is sent to the primary.
+ * behind than the lag limit is skipped). When Redis cannot answer, the session reads from the
+ * primary: not knowing what it wrote must not mean reading older data.
  */
 import { Redis } from 'ioredis'
 import { PRIMARY_ONLY } from './read-floor.ts'
 
 const SWEEP_AT_SIZE = 10_000
 
+/** Stores a position only if it is past the one stored (hex, zero-padded: text order is number order). */
+const RAISE_SCRIPT = `local known = redis.call('GET', KEYS[1])
+if (not known) or known < ARGV[1] then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) end
+return 1`
+
 export interface WrittenPositionsOptions {
   ttlMs: number
-  /** Redis for the processes' channel; without it the positions are this process's only */
+  /** Redis shared by every process; without it the positions are this process's only */
   redisUrl?: string | undefined
-  channel?: string
+  /** a Redis command not answered by then counts as failed */
+  redisTimeoutMs?: number
+  keyPrefix?: string
 }
+
+const hex = (lsn: bigint) => lsn.toString(16).padStart(17, '0')
 
 export class WrittenPositions {
   readonly #local = new Map<string, { lsn: bigint; until: number }>()
   readonly #ttlMs: number
-  readonly #channel: string
-  readonly #publisher: Redis | undefined
-  readonly #subscriber: Redis | undefined
-  /** no session may trust a replica before this (the channel was down) */
-  #unsureUntil = 0
-  #connected = false
+  readonly #prefix: string
+  readonly #redis: Redis | undefined
 
   constructor(options: WrittenPositionsOptions) {
     this.#ttlMs = options.ttlMs
-    this.#channel = options.channel ?? 'brisk:written-lsn'
+    this.#prefix = options.keyPrefix ?? 'brisk:written-lsn:'
     if (!options.redisUrl) return
-    const settings = { lazyConnect: false, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => 250 }
-    this.#publisher = new Redis(options.redisUrl, settings)
-    this.#subscriber = new Redis(options.redisUrl, { ...settings, enableOfflineQueue: true, maxRetriesPerRequest: null })
-    this.#publisher.on('error', () => {})
-    this.#subscriber.on('error', () => {})
-    this.#subscriber.on('close', () => {
-      this.#connected = false
+    this.#redis = new Redis(options.redisUrl, {
+      commandTimeout: options.redisTimeoutMs ?? 500,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => 250,
     })
-    // subscribed again after a reconnect (ioredis resubscribes before 'ready')
-    this.#subscriber.on('ready', () => {
-      this.#connected = true
-      this.#unsureUntil = Date.now() + this.#ttlMs
-    })
-    this.#subscriber.on('message', (_channel: string, message: string) => this.#heard(message))
-    this.#subscriber.subscribe(this.#channel).catch(() => {})
+    this.#redis.on('error', () => {})
   }
 
-  /** Resolves once subscribed (or after `timeoutMs`): a process that has not heard yet is unsure, and reads from the primary. */
-  async ready(timeoutMs: number): Promise<void> {
-    const subscriber = this.#subscriber
-    if (subscriber === undefined || this.#connected) return
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, timeoutMs)
-      subscriber.once('ready', () => {
-        clearTimeout(timer)
-        resolve()
-      })
-    })
-  }
-
-  /** `session` wrote; the primary was at `lsn` after its commit. */
-  record(session: string, lsn: bigint): void {
+  /** `session` wrote, and the primary was at `lsn` after the commit: later reads of the session must see it. */
+  async record(session: string, lsn: bigint): Promise<void> {
     this.#remember(session, lsn, Date.now())
-    this.#publisher?.publish(this.#channel, `${lsn.toString(16)} ${session}`).catch(() => {})
+    await this.#redis?.eval(RAISE_SCRIPT, 1, this.#prefix + session, hex(lsn), String(this.#ttlMs)).catch(() => {})
   }
 
   /** The WAL position a replica must have replayed to serve `session`; undefined: any replica. */
-  floorOf(session: string): bigint | undefined {
-    const now = Date.now()
-    if (this.#subscriber !== undefined && (!this.#connected || now < this.#unsureUntil)) return PRIMARY_ONLY
-    const entry = this.#local.get(session)
-    if (entry === undefined) return undefined
-    if (entry.until > now) return entry.lsn
-    this.#local.delete(session)
-    return undefined
+  async floorOf(session: string): Promise<bigint | undefined> {
+    const local = this.#localFloor(session)
+    if (this.#redis === undefined) return local
+    let shared: string | null
+    try {
+      shared = await this.#redis.get(this.#prefix + session)
+    } catch {
+      return PRIMARY_ONLY
+    }
+    if (shared === null) return local
+    const lsn = BigInt(`0x${shared}`)
+    return local === undefined || local < lsn ? lsn : local
   }
 
-  #heard(message: string): void {
-    const space = message.indexOf(' ')
-    if (space < 0) return
-    const lsn = BigInt(`0x${message.slice(0, space)}`)
-    this.#remember(message.slice(space + 1), lsn, Date.now())
+  #localFloor(session: string): bigint | undefined {
+    const entry = this.#local.get(session)
+    if (entry === undefined) return undefined
+    if (entry.until > Date.now()) return entry.lsn
+    this.#local.delete(session)
+    return undefined
   }
 
   #remember(session: string, lsn: bigint, now: number): void {
@@ -96,7 +86,6 @@ export class WrittenPositions {
   }
 
   close(): void {
-    this.#publisher?.disconnect()
-    this.#subscriber?.disconnect()
+    this.#redis?.disconnect()
   }
 }

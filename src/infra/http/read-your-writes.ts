@@ -1,9 +1,10 @@
 /**
  * Read-your-writes over HTTP, with replicas configured: a client's reads after its write never
  * see older data. After a successful write request the primary's WAL position goes out in the
- * `Brisk-Min-Lsn` header and into the shared written positions under the caller's session; a
- * later request's read floor (read-floor.ts) is the larger of the header it sends back and what its
- * session wrote. The router then serves it only from a replica that has replayed that far.
+ * `Brisk-Min-Lsn` header and into the shared written positions under the caller's session, before
+ * the response goes out; a later request's read floor (read-floor.ts) is the larger of the header
+ * it sends back and what its session wrote (looked up only if it reads from a replica). The router
+ * then serves it only from a replica that has replayed that far.
  */
 import type { FastifyRequest } from 'fastify'
 import { sql } from 'kysely'
@@ -37,8 +38,7 @@ export function installReadYourWrites(app: HttpServer, options: ReadYourWritesOp
       raiseReadFloor(parseLsn(sent), request.queryStats)
     }
     const session = sessionOf(request)
-    const floor = session === undefined ? undefined : positions.floorOf(session)
-    if (floor !== undefined) raiseReadFloor(floor, request.queryStats)
+    if (session !== undefined) request.queryStats.pendingFloor = () => positions.floorOf(session)
     done()
   })
   app.addHook('onSend', async (request, reply, payload) => {
@@ -48,10 +48,10 @@ export function installReadYourWrites(app: HttpServer, options: ReadYourWritesOp
       const { rows } = await sql<{ lsn: string }>`select pg_current_wal_lsn()::text as lsn`.execute(db.primary)
       const lsn = rows[0]!.lsn
       reply.header(MIN_LSN_HEADER, lsn)
-      if (session !== undefined) positions.record(session, parseLsn(lsn))
+      if (session !== undefined) await positions.record(session, parseLsn(lsn))
     } catch {
       // the write committed, its position is unknown: this session reads from the primary for a while
-      if (session !== undefined) positions.record(session, PRIMARY_ONLY)
+      if (session !== undefined) await positions.record(session, PRIMARY_ONLY)
     }
     return payload
   })

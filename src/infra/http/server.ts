@@ -56,7 +56,8 @@ function installRequestStats(app: HttpServer, logLevel: LogLevel): void {
     const stats = request.queryStats
     reply.header(REQUEST_ID_HEADER, request.id)
     if (stats !== undefined) {
-      const statements = stats.count === 1 ? '1 statement' : `${stats.count} statements`
+      let statements = stats.count === 1 ? '1 statement' : `${stats.count} statements`
+      if (stats.replicaReads > 0) statements += `, ${stats.replicaReads} on replicas`
       reply.header('server-timing', `db;desc="${statements}";dur=${stats.durationMs.toFixed(2)}`)
     }
     done(null, payload)
