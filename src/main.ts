@@ -21,6 +21,11 @@ const GROUPS: { name: string; summary: string; load: () => Promise<CommandGroup>
     summary: 'Apply pending migrations; `migrate status` lists them, `migrate lint` checks them.',
     load: () => import('./cli/migrate.ts'),
   },
+  {
+    name: 'db',
+    summary: 'The database nodes: `db status` shows the primary and each replica, their state, WAL position and lag.',
+    load: () => import('./cli/db.ts'),
+  },
   { name: 'seed', summary: 'Seed the demo shop and print an admin and a cashier token.', load: () => import('./cli/seed.ts') },
   { name: 'token', summary: 'Create, list and revoke API tokens.', load: () => import('./cli/token.ts') },
   { name: 'report', summary: 'Sales reports from the rollups, as a table or JSON.', load: () => import('./cli/report.ts') },

@@ -183,7 +183,9 @@ export function connectPostgres(options: ConnectPostgresOptions): Db {
     description: describeUrl(options.url),
     poolStats: () => pool.stats(),
     close: async () => {
+      // Kysely ends only a pool it has used: the router's, with the monitor's connections, is closed here too
       if (reader !== primary) await reader.destroy()
+      await router?.close()
       await primary.destroy()
     },
   }

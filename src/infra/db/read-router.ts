@@ -169,7 +169,8 @@ export class ReadRouter implements PostgresPool {
     } catch (error) {
       return error ?? new Error('the lag check failed')
     }
-    // a node that is not in recovery (a promoted replica, or a test's stand-in) has replayed nothing
+    // A node out of recovery (promoted) has no replay position: it serves reads with no floor, as it
+    // is most likely the new primary; a floored read never goes to it (replayed stays -1)
     health.replayed = row.replayed === null ? -1n : parseLsn(row.replayed)
     health.lagBytes = Math.max(0, row.bytes ?? 0)
     health.lagMs = row.ms

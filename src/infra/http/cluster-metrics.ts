@@ -1,9 +1,10 @@
 /**
  * /metrics for `brisk serve --workers N`. The shared port hands a scrape to one worker, and the
  * primary serves no HTTP, so that worker asks the primary over IPC; the primary asks every worker
- * for its families as JSON and combines them: the app's families (requests, pool, cache) summed
- * with prom-client's aggregators (counters and histograms summed, gauges by their family's
- * aggregator, sum unless it says otherwise), the process's families (memory, CPU, event loop, GC)
+ * for its families as JSON and combines them: the app's families (requests, pool, cache, replicas)
+ * summed with prom-client's aggregators (counters and histograms summed, gauges by their family's
+ * aggregator, sum unless it says otherwise: replica-metrics.ts says why its gauges are summed or
+ * the largest), the process's families (memory, CPU, event loop, GC)
  * one series per worker with a `worker` label, the primary's own as worker="primary"; then its
  * cluster families (workers, restarts).
  */

@@ -209,7 +209,8 @@ export function registerMetricsRoute(
         },
         description:
           'Metrics in the Prometheus text format: HTTP requests by route and status with latency histograms, SQL ' +
-          'statements and database time per request, connection pool use, event-loop lag, process memory. Under ' +
+          'statements and database time per request, connection pool use, event-loop lag, process memory; with replicas ' +
+          '(BRISK_REPLICA_URLS), each replica\'s state and lag, the reads each node served and why the primary took some. Under ' +
           '`brisk serve --workers N` any worker answers for all: the app figures summed, the process figures per worker ' +
           '(a worker label). Needs an admin token.',
       },
