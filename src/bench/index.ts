@@ -1,7 +1,13 @@
 import { cacheInvalidationScenario } from './cache-invalidation/index.ts'
 import { catalogReadScenario } from './catalog-read/index.ts'
 import { invoiceSubmitScenario } from './invoice-submit/index.ts'
+import { readScalingScenario } from './read-scaling/index.ts'
 import type { BenchScenario } from './scenario.ts'
 
 /** Every `brisk bench` scenario; add new ones here. */
-export const BENCH_SCENARIOS: BenchScenario[] = [invoiceSubmitScenario, catalogReadScenario, cacheInvalidationScenario]
+export const BENCH_SCENARIOS: BenchScenario[] = [
+  invoiceSubmitScenario,
+  catalogReadScenario,
+  cacheInvalidationScenario,
+  readScalingScenario,
+]

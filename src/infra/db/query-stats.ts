@@ -8,6 +8,8 @@ export interface QueryStats {
   statements: string[] | undefined
   /** statements a replica served (the rest went to the primary) */
   replicaReads: number
+  /** the replica this request read from (read-router.ts): its later reads go there too, one point in time */
+  readNode: object | undefined
   /** replica reads must see the primary at least at this WAL position (read-floor.ts); undefined: any replica */
   readFloor: bigint | undefined
   /** looks up more of the floor (the session's last write) when the request first reads from the reader */
@@ -17,7 +19,7 @@ export interface QueryStats {
 const storage = new AsyncLocalStorage<QueryStats>()
 
 export function newQueryStats(recordStatements = false): QueryStats {
-  return { count: 0, durationMs: 0, statements: recordStatements ? [] : undefined, replicaReads: 0, readFloor: undefined, pendingFloor: undefined }
+  return { count: 0, durationMs: 0, statements: recordStatements ? [] : undefined, replicaReads: 0, readNode: undefined, readFloor: undefined, pendingFloor: undefined }
 }
 
 /** Runs `fn` with its own statement counter; every statement it sends is counted there. */

@@ -19,7 +19,7 @@
  */
 import type { PostgresPool, PostgresPoolClient } from 'kysely'
 import { isDatabaseUnavailable } from './outage.ts'
-import { currentQueryStats } from './query-stats.ts'
+import { currentQueryStats, type QueryStats } from './query-stats.ts'
 import { currentReadFloor, formatLsn, parseLsn, PRIMARY_ONLY } from './read-floor.ts'
 
 const PROBE_MIN_MS = 250
@@ -190,14 +190,17 @@ export class ReadRouter implements PostgresPool {
 
   async #connectAvoiding(tried: Set<NodeHealth>, floor: bigint | undefined): Promise<ReadClient> {
     if (floor !== PRIMARY_ONLY) {
-      for (let candidate = this.#pick(tried, floor); candidate !== undefined; candidate = this.#pick(tried, floor)) {
+      const stats = currentQueryStats()
+      for (let candidate = this.#pick(tried, floor, stats); candidate !== undefined; candidate = this.#pick(tried, floor, stats)) {
         tried.add(candidate)
         try {
           const client = (await candidate.node.pool.connect()) as ReadClient
+          if (stats !== undefined) stats.readNode = candidate
           return this.#routed(client, candidate, tried, floor)
         } catch (error) {
           if (!isDatabaseUnavailable(error)) throw error
           this.#markDown(candidate, error)
+          this.#failovers++
         }
       }
     }
@@ -205,12 +208,18 @@ export class ReadRouter implements PostgresPool {
     return (await this.#options.primary.connect()) as ReadClient
   }
 
-  /** The next replica that is up, has replayed past `floor` and is not tried yet, in turn. */
-  #pick(tried: Set<NodeHealth>, floor: bigint | undefined): NodeHealth | undefined {
+  /**
+   * The replica a read may go to: the one this request read from before, so that one request sees
+   * one point in time, else the next that is up, has replayed past `floor` and is not tried yet.
+   */
+  #pick(tried: Set<NodeHealth>, floor: bigint | undefined, stats: QueryStats | undefined): NodeHealth | undefined {
+    const serves = (health: NodeHealth) => health.state === 'up' && !tried.has(health) && (floor === undefined || health.replayed >= floor)
+    const before = stats?.readNode as NodeHealth | undefined
+    if (before !== undefined && this.#nodes.includes(before) && serves(before)) return before
     const count = this.#nodes.length
     for (let i = 0; i < count; i++) {
       const health = this.#nodes[(this.#next + i) % count]!
-      if (health.state === 'up' && !tried.has(health) && (floor === undefined || health.replayed >= floor)) {
+      if (serves(health)) {
         this.#next = (this.#next + i + 1) % count
         return health
       }

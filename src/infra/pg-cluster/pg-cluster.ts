@@ -15,7 +15,9 @@ import {
   findPostgresBinaries,
   freeLoopbackPort,
   initDataFolder,
+  continueServerNow,
   killServer,
+  killServerNow,
   makeServerFolder,
   postmasterPid,
   runServerProgram,
@@ -42,9 +44,9 @@ export interface ClusterNode {
   /** SIGKILL to the postmaster and every process under it, as a crash; returns once they are gone. */
   kill(): Promise<void>
   /** SIGSTOP to all its processes: connections stay open and nothing answers. */
-  pause(): void
+  pause(): Promise<void>
   /** SIGCONT after pause. */
-  resume(): void
+  resume(): Promise<void>
 }
 
 export interface ClusterReplica extends ClusterNode {
@@ -139,24 +141,24 @@ function makeNode(bindir: string, folder: string, name: string, port: number): N
     async stop(mode = 'fast') {
       if (pid === undefined) return
       // A paused server acts on no signal until it runs again.
-      signalServer(pid, 'SIGCONT')
+      await signalServer(pid, 'SIGCONT')
       await pgCtl(['stop', '-D', data, '-m', mode, '-w', '-t', '30'])
       pid = undefined
     },
     async kill() {
       if (pid === undefined) return
-      const killed = killServer(pid)
+      const killed = await killServer(pid)
       pid = undefined
       await waitUntilGone(killed)
       // Where nothing reaps orphans (some containers), the dead postmaster lingers as a zombie under its
       // pid, and the next start would take the lock file for a live server's.
       fs.rmSync(path.join(data, 'postmaster.pid'), { force: true })
     },
-    pause() {
-      if (pid !== undefined) signalServer(pid, 'SIGSTOP')
+    async pause() {
+      if (pid !== undefined) await signalServer(pid, 'SIGSTOP')
     },
-    resume() {
-      if (pid !== undefined) signalServer(pid, 'SIGCONT')
+    async resume() {
+      if (pid !== undefined) await signalServer(pid, 'SIGCONT')
     },
     async promote() {
       await pgCtl(['promote', '-D', data, '-w', '-t', '30'])
@@ -223,11 +225,11 @@ export async function startPgCluster(options: PgClusterOptions = {}): Promise<Pg
 function stopNow(bindir: string, node: Node): void {
   const pid = node.pid ?? postmasterPid(node.data)
   if (pid === undefined) return
-  signalServer(pid, 'SIGCONT')
+  continueServerNow(pid)
   try {
     execFileSync(...asServerUser(bindir, 'pg_ctl', ['stop', '-D', node.data, '-m', 'immediate', '-w', '-t', '10']), { stdio: 'ignore' })
   } catch {
-    killServer(pid)
+    killServerNow(pid)
   }
 }
 

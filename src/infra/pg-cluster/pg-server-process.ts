@@ -113,8 +113,9 @@ interface ProcessRow {
   zombie: boolean
 }
 
-function listProcesses(): ProcessRow[] {
-  const out = execFileSync('ps', ['-A', '-o', 'pid=,ppid=,stat='], { encoding: 'utf8' })
+const PS_ARGS = ['-A', '-o', 'pid=,ppid=,stat=']
+
+function parseProcesses(out: string): ProcessRow[] {
   return out
     .split('\n')
     .map((line) => line.trim().split(/\s+/))
@@ -122,9 +123,18 @@ function listProcesses(): ProcessRow[] {
     .map(([pid, ppid, stat]) => ({ pid: Number(pid), ppid: Number(ppid), zombie: stat!.startsWith('Z') }))
 }
 
-/** `pid` and its descendants that are still alive (zombies count as gone). */
-export function processTree(pid: number): number[] {
-  const rows = listProcesses().filter((row) => !row.zombie)
+/** Synchronous, for exit hooks; everything that may run beside a server under test uses listProcessesSoon. */
+function listProcesses(): ProcessRow[] {
+  return parseProcesses(execFileSync('ps', PS_ARGS, { encoding: 'utf8' }))
+}
+
+/** Without blocking the event loop: a test that kills a node while Brisk serves in the same process must not stall Brisk. */
+async function listProcessesSoon(): Promise<ProcessRow[]> {
+  return parseProcesses((await run('ps', PS_ARGS, { encoding: 'utf8' })).stdout)
+}
+
+function treeOf(all: ProcessRow[], pid: number): number[] {
+  const rows = all.filter((row) => !row.zombie)
   const tree: number[] = []
   let level = rows.filter((row) => row.pid === pid).map((row) => row.pid)
   while (level.length > 0) {
@@ -134,14 +144,19 @@ export function processTree(pid: number): number[] {
   return tree
 }
 
+function living(all: ProcessRow[], pids: number[]): number[] {
+  const alive = new Set(all.filter((row) => !row.zombie).map((row) => row.pid))
+  return pids.filter((pid) => alive.has(pid))
+}
+
+/** `pid` and its descendants that are still alive (zombies count as gone). */
+export function processTree(pid: number): number[] {
+  return treeOf(listProcesses(), pid)
+}
+
 /** Which of `pids` are alive (zombies count as gone). */
 export function alive(pids: number[]): number[] {
-  const living = new Set(
-    listProcesses()
-      .filter((row) => !row.zombie)
-      .map((row) => row.pid),
-  )
-  return pids.filter((pid) => living.has(pid))
+  return living(listProcesses(), pids)
 }
 
 function signal(pid: number, name: NodeJS.Signals): void {
@@ -151,18 +166,30 @@ function signal(pid: number, name: NodeJS.Signals): void {
 }
 
 /** Sends `name` to the postmaster and every process under it: a whole server stops or continues at once. */
-export function signalServer(pid: number, name: 'SIGSTOP' | 'SIGCONT'): void {
+export async function signalServer(pid: number, name: 'SIGSTOP' | 'SIGCONT'): Promise<void> {
   // Stopped first, the postmaster forks no child between the listing and the signal.
   if (name === 'SIGSTOP') signal(pid, 'SIGSTOP')
-  for (const each of processTree(pid)) signal(each, name)
+  for (const each of treeOf(await listProcessesSoon(), pid)) signal(each, name)
+}
+
+/** SIGCONT to a server and its children now, for exit hooks (a paused server acts on no other signal). */
+export function continueServerNow(pid: number): void {
+  for (const each of processTree(pid)) signal(each, 'SIGCONT')
 }
 
 /**
  * SIGKILLs the postmaster and every process under it, as a crash of the machine would: its
  * backends each lead a process group of their own and would otherwise outlive it for a moment.
- * Answers the killed processes.
+ * Answers the killed processes. `killServerNow` does the same synchronously, for exit hooks.
  */
-export function killServer(pid: number): number[] {
+export async function killServer(pid: number): Promise<number[]> {
+  signal(pid, 'SIGSTOP')
+  const tree = treeOf(await listProcessesSoon(), pid)
+  for (const each of tree) signal(each, 'SIGKILL')
+  return tree
+}
+
+export function killServerNow(pid: number): number[] {
   signal(pid, 'SIGSTOP')
   const tree = processTree(pid)
   for (const each of tree) signal(each, 'SIGKILL')
@@ -172,8 +199,8 @@ export function killServer(pid: number): number[] {
 /** Returns once none of `pids` is alive; throws after `timeoutMs`. */
 export async function waitUntilGone(pids: number[], timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
-  while (alive(pids).length > 0) {
-    if (Date.now() > deadline) throw new Error(`processes ${alive(pids).join(', ')} still run after ${timeoutMs} ms`)
+  for (let left = living(await listProcessesSoon(), pids); left.length > 0; left = living(await listProcessesSoon(), pids)) {
+    if (Date.now() > deadline) throw new Error(`processes ${left.join(', ')} still run after ${timeoutMs} ms`)
     await sleep(20)
   }
 }
