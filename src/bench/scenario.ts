@@ -35,3 +35,17 @@ export const ROUND_OPTIONS: BenchOption[] = [
   { flags: '--warmup <seconds>', description: 'unmeasured seconds of each variant before measuring', defaultValue: '1' },
   { flags: '--rounds <n>', description: 'the measured time is cut in this many rounds; in each, every variant runs in turn', defaultValue: '5' },
 ]
+
+/** A command-line option that must be a whole number within bounds; the error names it. */
+export function integerOption(value: string | boolean | undefined, name: string, min: number, max: number): number {
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name} must be a whole number from ${min} to ${max}`)
+  return n
+}
+
+/** A command-line option that must be a number within bounds; the error names it. */
+export function numberOption(value: string | boolean | undefined, name: string, min: number, max: number): number {
+  const n = Number(value)
+  if (!Number.isFinite(n) || n < min || n > max) throw new Error(`--${name} must be a number from ${min} to ${max}`)
+  return n
+}

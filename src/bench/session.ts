@@ -64,13 +64,18 @@ const SAME_INTERRUPT_MS = 1000
 
 /**
  * The first signal aborts and lets the run clean up; a second one quits at once. One Ctrl+C may
- * arrive twice: the terminal signals the whole process group, and tsx relays it to us once more.
+ * arrive twice: the terminal signals the whole process group, and tsx relays it to us once more;
+ * a harness's own exit hook (pg-cluster's cleanup-on-exit.ts) may raise it again after this listener.
  */
-function listenForInterrupt(controller: AbortController, progress: Progress, leftover: () => string | undefined): () => void {
+export function listenForInterrupt(controller: AbortController, progress: Progress, leftover: () => string | undefined): () => void {
   let first = 0
   const onSignal = () => {
     if (!controller.signal.aborted) {
       first = performance.now()
+      // the check phase runs after every listener of this signal, before a raised one is read
+      setImmediate(() => {
+        first = performance.now()
+      })
       progress.note('stopping: cleaning up (press Ctrl+C again to quit at once)')
       controller.abort()
     } else if (performance.now() - first >= SAME_INTERRUPT_MS) {

@@ -3,6 +3,7 @@
  *   change at all — the resolution of the measurement
  * - redis: both with the memory tier and Redis: B forgets its copy when A's eviction reaches it over the bus
  */
+import { integerOption } from '../scenario.ts'
 export type Variant = 'off' | 'redis'
 export const VARIANTS: readonly Variant[] = ['off', 'redis']
 
@@ -14,12 +15,6 @@ export interface Options {
   /** --redis: else BRISK_REDIS_URL, else a redis-server of the bench's own */
   redisUrl: string | undefined
   json: boolean
-}
-
-function integerOption(value: string | boolean | undefined, name: string, min: number, max: number): number {
-  const n = Number(value)
-  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name} must be a whole number from ${min} to ${max}`)
-  return n
 }
 
 export function parseOptions(raw: Record<string, string | boolean | undefined>): Options {

@@ -1,4 +1,5 @@
 import os from 'node:os'
+import { integerOption, numberOption } from '../scenario.ts'
 
 /**
  * - floor: a bare Fastify in the bench's process answering a product read's bytes from a constant:
@@ -28,18 +29,6 @@ export interface Options {
   /** send no token (a storefront); by default every request carries a cashier's, as a till's does */
   anonymous: boolean
   json: boolean
-}
-
-function integerOption(value: string | boolean | undefined, name: string, min: number, max: number): number {
-  const n = Number(value)
-  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name} must be a whole number from ${min} to ${max}`)
-  return n
-}
-
-function numberOption(value: string | boolean | undefined, name: string, min: number, max: number): number {
-  const n = Number(value)
-  if (!Number.isFinite(n) || n < min || n > max) throw new Error(`--${name} must be a number from ${min} to ${max}`)
-  return n
 }
 
 function parseVariants(raw: string | boolean | undefined): Variant[] {

@@ -4,6 +4,7 @@
  * - naive: a statement per line, read-modify-write
  * - floor: one hand-written statement
  */
+import { integerOption } from '../scenario.ts'
 export type Variant = 'brisk' | 'uncached' | 'naive' | 'floor'
 export const VARIANTS: readonly Variant[] = ['brisk', 'uncached', 'naive', 'floor']
 export const CASH_TENDERED = '1000000.00'
@@ -21,12 +22,6 @@ export interface Options {
   variants: Variant[]
   rounds: number
   json: boolean
-}
-
-function integerOption(value: string | boolean | undefined, name: string, min: number, max: number): number {
-  const n = Number(value)
-  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name} must be a whole number from ${min} to ${max}`)
-  return n
 }
 
 export function parseOptions(raw: Record<string, string | boolean | undefined>): Options {

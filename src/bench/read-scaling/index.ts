@@ -14,11 +14,11 @@
  * checks and lose a killed node's counts in its crash recovery.
  */
 import os from 'node:os'
-import { performance } from 'node:perf_hooks'
 import type { Config } from '../../config/config.ts'
 import type { PgCluster } from '../../infra/pg-cluster/pg-cluster.ts'
 import { type LoadClient, startLoadClient } from '../http-load.ts'
 import { createProgress, type Progress } from '../progress.ts'
+import { listenForInterrupt } from '../session.ts'
 import { type BenchScenario, ROUND_OPTIONS } from '../scenario.ts'
 import { type BriskOverCluster, clusterBindir, REPLICA_ENV, startBrisk, startSeededCluster } from './cluster.ts'
 import { openFloor } from './floor.ts'
@@ -38,7 +38,7 @@ async function run(_config: Config, raw: Record<string, string | boolean | undef
   const serverPrograms = clusterBindir()
   const progress = createProgress('read-scaling')
   const controller = new AbortController()
-  const stopListening = listenForInterrupt(controller, progress)
+  const stopListening = listenForInterrupt(controller, progress, () => undefined)
   let report: Report | undefined
   try {
     report = await benchmark(options, serverPrograms, { progress, signal: controller.signal })
@@ -118,38 +118,6 @@ async function closeAll(closers: Closers): Promise<void> {
     }
   }
   if (failure !== undefined) throw failure
-}
-
-const SAME_INTERRUPT_MS = 1000
-
-/**
- * The first Ctrl+C stops the measuring and lets the run clean up; another one, a second later,
- * quits at once. The cluster's own handler (pg-cluster's cleanup-on-exit.ts) stops the nodes on
- * the first one, after this handler, and raises the signal again: that is not a second Ctrl+C.
- */
-function listenForInterrupt(controller: AbortController, progress: Progress): () => void {
-  let first = 0
-  const onSignal = () => {
-    if (!controller.signal.aborted) {
-      first = performance.now()
-      // the check phase runs after every listener of this signal, before the raised one is read
-      setImmediate(() => {
-        first = performance.now()
-      })
-      progress.note('stopping: cleaning up (press Ctrl+C again to quit at once)')
-      controller.abort()
-    } else if (performance.now() - first >= SAME_INTERRUPT_MS) {
-      progress.stop()
-      console.error('quitting; the cluster is removed on exit')
-      process.exit(130)
-    }
-  }
-  process.on('SIGINT', onSignal)
-  process.on('SIGTERM', onSignal)
-  return () => {
-    process.off('SIGINT', onSignal)
-    process.off('SIGTERM', onSignal)
-  }
 }
 
 export const readScalingScenario: BenchScenario = {

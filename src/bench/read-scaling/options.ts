@@ -3,6 +3,7 @@
  * - replicas-0, -1, -2: Brisk (cache off) with no replica (every read on the primary), one, two
  * The kill run, on the 2-replica app, comes after them (kill.ts).
  */
+import { integerOption, numberOption } from '../scenario.ts'
 export type Variant = 'floor' | 'replicas-0' | 'replicas-1' | 'replicas-2'
 export const VARIANTS: readonly Variant[] = ['floor', 'replicas-0', 'replicas-1', 'replicas-2']
 export const REPLICA_COUNTS = [0, 1, 2] as const
@@ -21,18 +22,6 @@ export interface Options {
 
 /** The cluster's servers take 40 connections each (pg-server-process.ts). */
 const MAX_CLIENTS = 16
-
-function integerOption(value: string | boolean | undefined, name: string, min: number, max: number): number {
-  const n = Number(value)
-  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name} must be a whole number from ${min} to ${max}`)
-  return n
-}
-
-function numberOption(value: string | boolean | undefined, name: string, min: number, max: number): number {
-  const n = Number(value)
-  if (!Number.isFinite(n) || n < min || n > max) throw new Error(`--${name} must be a number from ${min} to ${max}`)
-  return n
-}
 
 export function parseOptions(raw: Record<string, string | boolean | undefined>): Options {
   return {
