@@ -199,7 +199,9 @@ function createReadRouter(
 ): ReadRouter {
   const replicas = options.urls.map((url, i) => {
     const name = `replica-${i + 1}`
-    const pool = createPgPool({ ...primaryOptions, url, name: `brisk ${name}`, queryTimeoutMs: options.queryTimeoutMs })
+    // a replica that takes longer to let Brisk in than to answer a read is as good as down
+    const connectTimeoutMs = Math.min(primaryOptions.connectTimeoutMs ?? options.queryTimeoutMs, options.queryTimeoutMs)
+    const pool = createPgPool({ ...primaryOptions, url, name: `brisk ${name}`, queryTimeoutMs: options.queryTimeoutMs, connectTimeoutMs })
     return { name, address: describeUrl(url), pool }
   })
   return new ReadRouter({

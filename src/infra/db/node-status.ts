@@ -36,10 +36,11 @@ export async function checkPrimary(db: Pick<Db, 'primary'>): Promise<PrimaryChec
   }
 }
 
-/** A replica's lag, or null for both while it is down: the figures of its last check are stale. */
+/** A replica's lag, or null for both while it is down (the figures of its last check are stale); lagMs null when unknown. */
 export function replicaLag(node: Pick<NodeStatus, 'state' | 'lagBytes' | 'lagMs'>): { lagBytes: number | null; lagMs: number | null } {
   if (node.state === 'down') return { lagBytes: null, lagMs: null }
-  return { lagBytes: node.lagBytes, lagMs: Number(node.lagMs.toFixed(1)) }
+  // infinite: behind, with no commit replayed since it started (read-router.ts), so no time to tell
+  return { lagBytes: node.lagBytes, lagMs: Number.isFinite(node.lagMs) ? Number(node.lagMs.toFixed(1)) : null }
 }
 
 /** Every state a replica can be in, for families that show each (a state series reading 0 is an answer too). */

@@ -30,12 +30,17 @@ type ReadClient = PostgresPoolClient & { release(error?: Error): void }
 
 type Queryable = { query(sql: string, values?: unknown[]): Promise<{ rows: unknown[] }> }
 
+/** A replica's pool also takes a query with its own timeout (pg's query config). */
+type ReplicaQueryable = Queryable & {
+  query(config: { text: string; values?: unknown[]; query_timeout?: number }): Promise<{ rows: unknown[] }>
+}
+
 export interface ReplicaNode {
   /** for logs and metrics: replica-1, replica-2, … */
   readonly name: string
   /** host:port/database, never a password */
   readonly address?: string
-  readonly pool: PostgresPool & Queryable & { end(): Promise<void> }
+  readonly pool: PostgresPool & ReplicaQueryable & { end(): Promise<void> }
 }
 
 export type NodeState = 'up' | 'down' | 'lagging'
@@ -58,11 +63,17 @@ export interface RouterLog {
   info(fields: object, message: string): void
 }
 
-/** What a replica answers about itself, given the primary's WAL position ($1). */
+/**
+ * What a replica answers about itself, given the primary's WAL position ($1). Behind it with no
+ * commit replayed since it started, its lag in time is unknown (null): it counts as lagging.
+ */
 const REPLICA_LAG_SQL = `select pg_last_wal_replay_lsn()::text as replayed,
   pg_wal_lsn_diff($1::pg_lsn, pg_last_wal_replay_lsn())::float8 as bytes,
   case when pg_wal_lsn_diff($1::pg_lsn, pg_last_wal_replay_lsn()) <= 0 then 0
     else greatest(0, extract(epoch from now() - pg_last_xact_replay_timestamp()) * 1000) end::float8 as ms`
+
+/** A lag check not answered by then benches the replica: a stopped server is found within about a second. */
+const LAG_CHECK_TIMEOUT_MS = 1000
 
 interface NodeHealth {
   readonly node: ReplicaNode
@@ -162,9 +173,9 @@ export class ReadRouter implements PostgresPool {
 
   /** Measures one replica's lag and sets it up or lagging accordingly; answers the error when it failed. */
   async #measure(health: NodeHealth, position: string): Promise<unknown> {
-    let row: { replayed: string | null; bytes: number | null; ms: number }
+    let row: { replayed: string | null; bytes: number | null; ms: number | null }
     try {
-      const { rows } = await health.node.pool.query(REPLICA_LAG_SQL, [position])
+      const { rows } = await health.node.pool.query({ text: REPLICA_LAG_SQL, values: [position], query_timeout: LAG_CHECK_TIMEOUT_MS })
       row = rows[0] as typeof row
     } catch (error) {
       return error ?? new Error('the lag check failed')
@@ -173,11 +184,11 @@ export class ReadRouter implements PostgresPool {
     // is most likely the new primary; a floored read never goes to it (replayed stays -1)
     health.replayed = row.replayed === null ? -1n : parseLsn(row.replayed)
     health.lagBytes = Math.max(0, row.bytes ?? 0)
-    health.lagMs = row.ms
-    const state = row.ms > this.#options.maxLagMs ? 'lagging' : 'up'
+    health.lagMs = row.ms ?? Number.POSITIVE_INFINITY
+    const state = health.lagMs > this.#options.maxLagMs ? 'lagging' : 'up'
     if (state === health.state) return undefined
     const { name } = health.node
-    if (state === 'lagging') this.#options.log.warn({ node: name, lagMs: Math.round(row.ms), lagBytes: row.bytes }, 'replica lags: its reads go elsewhere')
+    if (state === 'lagging') this.#options.log.warn({ node: name, lagMs: row.ms, lagBytes: row.bytes }, 'replica lags: its reads go elsewhere')
     else this.#options.log.info({ node: name, was: health.state }, 'replica is up and caught up: it serves reads')
     health.state = state
     return undefined
