@@ -62,8 +62,9 @@ try {
       'tsx',
       '--test',
       '--test-concurrency=2',
-      // a test that hangs fails after this long instead of holding up the whole run
-      '--test-timeout=120000',
+      // a test that hangs fails after this long instead of holding up the whole run (the slowest file,
+      // 10,000 write-then-read pairs on real replicas, takes 1–2 minutes on a busy 2-core machine)
+      '--test-timeout=300000',
       '--test-reporter=spec',
       '--test-reporter-destination=stdout',
       `--test-reporter=${path.join(import.meta.dirname, 'slowest-files-reporter.mjs')}`,

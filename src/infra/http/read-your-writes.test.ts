@@ -19,7 +19,7 @@ const skip = clusterSkip || (redisUrl ? false : 'BRISK_TEST_REDIS_URL is not set
 const PAIRS = 10_000
 /** what a writer answers once the pairs are all taken */
 const DONE = -1
-const WRITERS = 4
+const WRITERS = 8
 // the late replica stays "up": only the per-replica WAL check keeps a writer's read off it
 const env = { BRISK_REPLICA_MAX_LAG_MS: '60000', BRISK_CACHE_PREFIX: `ryw-${process.pid}` }
 
@@ -49,7 +49,9 @@ test('10,000 write-then-read pairs see 0 stale reads while clients that wrote no
     { write: a, read: headerOnly, sendHeader: true },
     { write: c, read: a, sendHeader: false },
   ]
-  const writers = await Promise.all(routes.map(async (route) => ({ ...route, ...(await createToken(primaryDb, 'admin')) })))
+  const writers = await Promise.all(
+    Array.from({ length: WRITERS }, async (_, w) => ({ ...routes[w % routes.length]!, ...(await createToken(primaryDb, 'admin')) })),
+  )
   const readers = await Promise.all([0, 1].map(() => createToken(primaryDb, 'admin')))
   let stale = 0
   let writerReadsOnReplicas = 0
