@@ -10,6 +10,7 @@ import { Kysely, PostgresDialect } from 'kysely'
 import { createPgPool } from './connect.ts'
 import type { Database } from './database.ts'
 import { ReadRouter, type ReplicaNode, type RouterLog } from './read-router.ts'
+import { freeLoopbackPort } from '../pg-cluster/pg-server-process.ts'
 
 const url = process.env['BRISK_TEST_DATABASE_URL'] || undefined
 const skip = url ? false : 'BRISK_TEST_DATABASE_URL is not set (CI sets it)'
@@ -17,15 +18,6 @@ const closers: (() => Promise<unknown>)[] = []
 after(async () => {
   for (const close of closers.reverse()) await close()
 })
-
-/** A loopback port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer().listen(0, '127.0.0.1')
-  await new Promise((resolve) => server.once('listening', resolve))
-  const { port } = server.address() as net.AddressInfo
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
 
 /** A listener that accepts connections and never says a word: a server that hangs. */
 async function silentServer(): Promise<number> {
@@ -105,7 +97,7 @@ test('reads go round the healthy replicas', { skip }, async () => {
 
 test('a refused replica costs no read: it is benched on its first failure, and the primary serves when none is left', { skip }, async () => {
   const { lines, log } = recordingLog()
-  const dead = nodeAt('replica-1', withPort(await closedPort()))
+  const dead = nodeAt('replica-1', withPort(await freeLoopbackPort()))
   const { router, whoServes } = readerOver([dead, nodeAt('replica-2', url!)], log)
   const served = []
   for (let i = 0; i < 6; i++) served.push(await whoServes())
@@ -114,7 +106,7 @@ test('a refused replica costs no read: it is benched on its first failure, and t
   assert.equal(router.status().nodes[0]!.failures, 1, 'tried once, then left alone')
   assert.equal(lines.filter((l) => l.startsWith('warn')).length, 1, 'one warning')
 
-  const { router: alone, whoServes: aloneServes } = readerOver([nodeAt('replica-1', withPort(await closedPort()))], log)
+  const { router: alone, whoServes: aloneServes } = readerOver([nodeAt('replica-1', withPort(await freeLoopbackPort()))], log)
   assert.equal(await aloneServes(), 'primary')
   assert.equal(await aloneServes(), 'primary')
   assert.equal(alone.status().primaryReads.replicas_down, 2)
@@ -134,7 +126,7 @@ test('a replica that accepts and never answers is left within the connect timeou
 
 test('a benched replica rejoins by itself once it answers again', { skip }, async () => {
   const { lines, log } = recordingLog()
-  const port = await closedPort()
+  const port = await freeLoopbackPort()
   const proxy = proxyTo(new URL(url!), port)
   closers.push(() => proxy.stop())
   const { router, whoServes } = readerOver([nodeAt('replica-1', withPort(port)), nodeAt('replica-2', url!)], log)

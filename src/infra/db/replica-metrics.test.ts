@@ -4,7 +4,6 @@
  * combined over the workers of `brisk serve --workers N`.
  */
 import assert from 'node:assert/strict'
-import net from 'node:net'
 import { test } from 'node:test'
 import { sql } from 'kysely'
 import { combineSnapshots } from '../http/cluster-metrics.ts'
@@ -13,6 +12,7 @@ import { parsePrometheusText, sampleValue } from '../http/prometheus-text.test-s
 import { connectPostgres } from './connect.ts'
 import type { NodeStatus, RouterStatus } from './read-router.ts'
 import { registerReplicaMetrics } from './replica-metrics.ts'
+import { freeLoopbackPort } from '../pg-cluster/pg-server-process.ts'
 
 const url = process.env['BRISK_TEST_DATABASE_URL'] || undefined
 
@@ -99,18 +99,9 @@ test('over the workers of a cluster: reads summed, each state counts the workers
   assert.equal(value('brisk_db_replica_max_lag_seconds'), 1, 'the limit, not the sum of the workers')
 })
 
-/** A loopback port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer().listen(0, '127.0.0.1')
-  await new Promise((resolve) => server.once('listening', resolve))
-  const { port } = server.address() as net.AddressInfo
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
-
 test('a real router: reads on the live replica, the dead one benched and counted', { skip: url ? false : 'BRISK_TEST_DATABASE_URL is not set (CI sets it)' }, async () => {
   const dead = new URL(url!)
-  dead.port = String(await closedPort())
+  dead.port = String(await freeLoopbackPort())
   const replicas = { urls: [url!, dead.toString()], queryTimeoutMs: 1000, maxLagMs: 0, checkIntervalMs: 0, log: { warn() {}, info() {} } }
   const db = connectPostgres({ url: url!, poolSize: 2, statementTimeoutMs: 0, replicas })
   try {

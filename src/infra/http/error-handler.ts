@@ -75,28 +75,26 @@ function answerInternal(error: FastifyError, request: FastifyRequest, reply: Fas
 /** Sent as Retry-After while the database is unavailable: the database layer tries to reconnect every 250 ms. */
 const RETRY_AFTER_SECONDS = 1
 
-/** An outage, not a bug (see infra/db/outage.ts): a 503 the client may retry; logged as a warning. */
-function answerUnavailable(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  request.log.warn({ err: error }, 'database unavailable')
-  const message =
-    'The database is unavailable right now; try again in a moment. ' +
-    'A write sent with an Idempotency-Key can be sent again with the same key.'
-  return reply
-    .status(503)
-    .header('retry-after', String(RETRY_AFTER_SECONDS))
-    .send(body('DATABASE_UNAVAILABLE', message, { retryAfterSeconds: RETRY_AFTER_SECONDS, requestId: request.id }))
-}
+const RETRY_WITH_KEY = 'A write sent with an Idempotency-Key can be sent again with the same key.'
 
-/** The primary took the write but is read-only (demoted, or a failover under way): the pool was rebuilt, a retry may find the new primary. */
-function answerReadOnly(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  request.log.warn({ err: error }, 'the primary database is read-only')
-  const message =
-    'The primary database is read-only right now (it was demoted or a failover is under way), so nothing was written; ' +
-    'try again in a moment. A write sent with an Idempotency-Key can be sent again with the same key.'
+/** What a 503 says: the primary cannot be reached, or it answers but is read-only (demoted, or a failover under way). */
+const OUTAGES = {
+  DATABASE_UNAVAILABLE: { log: 'database unavailable', message: `The database is unavailable right now; try again in a moment. ${RETRY_WITH_KEY}` },
+  DATABASE_READ_ONLY: {
+    log: 'the primary database is read-only',
+    message:
+      'The primary database is read-only right now (it was demoted or a failover is under way), so nothing was written; ' +
+      `try again in a moment. ${RETRY_WITH_KEY}`,
+  },
+} as const
+
+/** An outage, not a bug (see infra/db/outage.ts): a 503 the client may retry; logged as a warning. */
+function answerOutage(code: keyof typeof OUTAGES, error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  request.log.warn({ err: error }, OUTAGES[code].log)
   return reply
     .status(503)
     .header('retry-after', String(RETRY_AFTER_SECONDS))
-    .send(body('DATABASE_READ_ONLY', message, { retryAfterSeconds: RETRY_AFTER_SECONDS, requestId: request.id }))
+    .send(body(code, OUTAGES[code].message, { retryAfterSeconds: RETRY_AFTER_SECONDS, requestId: request.id }))
 }
 
 /**
@@ -173,8 +171,8 @@ export function installErrorHandler(app: FastifyInstance): void {
       const message = `The database does not know the time zone "${timeZone}"; use a current IANA name such as Europe/Paris.`
       return reply.status(422).send(body('INVALID_TIME_ZONE', message, { timeZone }))
     }
-    if (isPrimaryReadOnly(error)) return answerReadOnly(error, request, reply)
-    if (isDatabaseUnavailable(error)) return answerUnavailable(error, request, reply)
+    if (isPrimaryReadOnly(error)) return answerOutage('DATABASE_READ_ONLY', error, request, reply)
+    if (isDatabaseUnavailable(error)) return answerOutage('DATABASE_UNAVAILABLE', error, request, reply)
     return answerInternal(error, request, reply)
   })
 
