@@ -35,7 +35,7 @@ test('with Redis another process finds the write as soon as the writer has recor
   const keyPrefix = `test-${process.pid}-${Date.now()}:`
   const writer = positions({ ttlMs: 5000, redisUrl, keyPrefix })
   const reader = positions({ ttlMs: 5000, redisUrl, keyPrefix })
-  await new Promise((resolve) => setTimeout(resolve, 100)) // both connected
+  await Promise.all([writer.ready(5000), reader.ready(5000)])
   assert.equal(await reader.floorOf('token:7'), undefined)
   await writer.record('token:7', 0x5000000n)
   assert.equal(await reader.floorOf('token:7'), 0x5000000n)
@@ -49,7 +49,7 @@ test('when Redis does not answer, a session reads from the primary', { skip: 'mi
   const redis = await startRedisServer((redisServer as { binary: string }).binary)
   closers.push(() => redis.remove())
   const store = positions({ ttlMs: 5000, redisUrl: redis.url, redisTimeoutMs: 200 })
-  await new Promise((resolve) => setTimeout(resolve, 100))
+  await store.ready(5000)
   assert.equal(await store.floorOf('token:1'), undefined)
   await redis.stop()
   assert.equal(await store.floorOf('token:1'), PRIMARY_ONLY)

@@ -48,6 +48,21 @@ export class WrittenPositions {
     this.#redis.on('error', () => {})
   }
 
+  /** Resolves once Redis answers, or after `timeoutMs` (until then a session that asks reads from the primary). */
+  async ready(timeoutMs: number): Promise<void> {
+    const redis = this.#redis
+    if (redis === undefined || redis.status === 'ready') return
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(finish, timeoutMs)
+      function finish() {
+        clearTimeout(timer)
+        redis!.off('ready', finish)
+        resolve()
+      }
+      redis.once('ready', finish)
+    })
+  }
+
   /** `session` wrote, and the primary was at `lsn` after the commit: later reads of the session must see it. */
   async record(session: string, lsn: bigint): Promise<void> {
     this.#remember(session, lsn, Date.now())

@@ -140,6 +140,30 @@ async function listProcessesSoon(): Promise<ProcessRow[]> {
 }
 
 const HAS_PROC = fs.existsSync('/proc/self/stat')
+/** Linux lists a process's children in /proc when built with CONFIG_PROC_CHILDREN (most are) */
+const HAS_PROC_CHILDREN = fs.existsSync(`/proc/${process.pid}/task/${process.pid}/children`)
+
+/** `pid` and its descendants, reading only their own /proc entries where it can (a kill must not cost the event loop). */
+async function processTreeSoon(pid: number): Promise<number[]> {
+  if (!HAS_PROC_CHILDREN) return treeOf(await listProcessesSoon(), pid)
+  const tree: number[] = []
+  let level = (await livingSoon([pid]))
+  while (level.length > 0) {
+    tree.push(...level)
+    const children = await Promise.all(
+      level.map((each) => fs.promises.readFile(`/proc/${each}/task/${each}/children`, 'utf8').catch(() => '')),
+    )
+    level = await livingSoon(children.flatMap((listed) => listed.split(' ').filter(Boolean).map(Number)))
+  }
+  return tree
+}
+
+/** Which of `pids` are alive (zombies count as gone), reading only their entries. */
+async function livingSoon(pids: number[]): Promise<number[]> {
+  if (!HAS_PROC) return living(await listProcessesSoon(), pids)
+  const rows = await Promise.all(pids.map((pid) => procRow(String(pid))))
+  return rows.filter((row): row is ProcessRow => row !== undefined && !row.zombie).map((row) => row.pid)
+}
 
 /** /proc/<pid>/stat is "pid (name) state ppid …"; the name may hold spaces and parentheses. */
 async function procRow(pid: string): Promise<ProcessRow | undefined> {
@@ -185,7 +209,7 @@ function signal(pid: number, name: NodeJS.Signals): void {
 export async function signalServer(pid: number, name: 'SIGSTOP' | 'SIGCONT'): Promise<void> {
   // Stopped first, the postmaster forks no child between the listing and the signal.
   if (name === 'SIGSTOP') signal(pid, 'SIGSTOP')
-  for (const each of treeOf(await listProcessesSoon(), pid)) signal(each, name)
+  for (const each of await processTreeSoon(pid)) signal(each, name)
 }
 
 /** SIGCONT to a server and its children now, for exit hooks (a paused server acts on no other signal). */
@@ -200,7 +224,7 @@ export function continueServerNow(pid: number): void {
  */
 export async function killServer(pid: number): Promise<number[]> {
   signal(pid, 'SIGSTOP')
-  const tree = treeOf(await listProcessesSoon(), pid)
+  const tree = await processTreeSoon(pid)
   for (const each of tree) signal(each, 'SIGKILL')
   return tree
 }
@@ -215,7 +239,7 @@ export function killServerNow(pid: number): number[] {
 /** Returns once none of `pids` is alive; throws after `timeoutMs`. */
 export async function waitUntilGone(pids: number[], timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
-  for (let left = living(await listProcessesSoon(), pids); left.length > 0; left = living(await listProcessesSoon(), pids)) {
+  for (let left = await livingSoon(pids); left.length > 0; left = await livingSoon(pids)) {
     if (Date.now() > deadline) throw new Error(`processes ${left.join(', ')} still run after ${timeoutMs} ms`)
     await sleep(20)
   }
