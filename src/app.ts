@@ -136,7 +136,10 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
     const services = createServices(db, config, cache)
     registerAuthentication(http, services.access)
     positions = db.replicas ? writtenPositions(config) : undefined
-    if (positions) installReadYourWrites(http, { db, positions, sessionOf: sessionOfRequest })
+    if (positions) {
+      await positions.ready(Math.max(config.redisTimeoutMs, 1000))
+      installReadYourWrites(http, { db, positions, sessionOf: sessionOfRequest })
+    }
     // Where the database lives and the traffic figures are for operators only.
     const requireAdmin = (request: FastifyRequest) => requireRole(principalOf(request), ['admin'])
     registerHealthRoutes(http, db, { authorizeDetails: requireAdmin })
