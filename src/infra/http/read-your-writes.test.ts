@@ -10,6 +10,7 @@ import { after, before, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { type BriskApp, buildApp } from '../../app.ts'
 import { type ClusterApp, clusterConfig, clusterSkip, startClusterApp, startLoad, waitUntil } from '../../../test/cluster-app.ts'
+import { statementsOf } from '../../../test/expect-queries.ts'
 import { createToken } from '../../../test/factories.ts'
 import { MIN_LSN_HEADER } from './read-your-writes.ts'
 
@@ -109,6 +110,10 @@ test('Brisk-Min-Lsn goes out after a write only; one that is not a WAL position 
   const read = await app.http.inject({ url: `/api/products/${productIds[0]}`, headers: { authorization } })
   assert.equal(read.statusCode, 200)
   assert.equal(read.headers[MIN_LSN_HEADER], undefined)
+  const wrote = await app.http.inject({ method: 'PATCH', url: `/api/products/${productIds[0]}`, headers: { authorization }, payload: { name: 'n' } })
+  // the token, BEGIN, lock, update, read back, COMMIT — and the primary's WAL position after it
+  assert.equal(statementsOf(wrote), 7)
+  assert.match(String(wrote.headers[MIN_LSN_HEADER]), /^[0-9A-F]+\/[0-9A-F]+$/)
   const refused = await app.http.inject({ method: 'PATCH', url: `/api/products/${productIds[0]}`, headers: { authorization }, payload: { price: 'x' } })
   assert.equal(refused.statusCode, 400, refused.body)
   assert.equal(refused.headers[MIN_LSN_HEADER], undefined, 'a refused write wrote nothing')

@@ -12,7 +12,7 @@ import type { Db } from '../db/database.ts'
 import { isLsn, PRIMARY_ONLY, parseLsn, raiseReadFloor } from '../db/read-floor.ts'
 import type { WrittenPositions } from '../db/written-positions.ts'
 import { invalid } from '../errors.ts'
-import type { HttpServer } from './server.ts'
+import { type HttpServer, serverTiming } from './server.ts'
 
 export const MIN_LSN_HEADER = 'brisk-min-lsn'
 
@@ -47,7 +47,8 @@ export function installReadYourWrites(app: HttpServer, options: ReadYourWritesOp
     try {
       const { rows } = await sql<{ lsn: string }>`select pg_current_wal_lsn()::text as lsn`.execute(db.primary)
       const lsn = rows[0]!.lsn
-      reply.header(MIN_LSN_HEADER, lsn)
+      // Server-Timing was written by an earlier hook: it counts this statement too
+      reply.header(MIN_LSN_HEADER, lsn).header('server-timing', serverTiming(request.queryStats))
       if (session !== undefined) await positions.record(session, parseLsn(lsn))
     } catch {
       // the write committed, its position is unknown: this session reads from the primary for a while

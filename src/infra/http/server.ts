@@ -39,6 +39,13 @@ function newAjv(coerceTypes: false | 'array'): Ajv {
   return ajv
 }
 
+/** `db;desc="3 statements, 1 on replicas";dur=1.25`: what a request cost in the database. */
+export function serverTiming(stats: QueryStats): string {
+  let statements = stats.count === 1 ? '1 statement' : `${stats.count} statements`
+  if (stats.replicaReads > 0) statements += `, ${stats.replicaReads} on replicas`
+  return `db;desc="${statements}";dur=${stats.durationMs.toFixed(2)}`
+}
+
 /**
  * Every statement a request sends is counted in its own QueryStats (see infra/db/query-stats); the
  * count and the time go out in a Server-Timing header, to the metrics and, at info level, in the
@@ -55,11 +62,7 @@ function installRequestStats(app: HttpServer, logLevel: LogLevel): void {
   app.addHook('onSend', (request, reply, payload, done) => {
     const stats = request.queryStats
     reply.header(REQUEST_ID_HEADER, request.id)
-    if (stats !== undefined) {
-      let statements = stats.count === 1 ? '1 statement' : `${stats.count} statements`
-      if (stats.replicaReads > 0) statements += `, ${stats.replicaReads} on replicas`
-      reply.header('server-timing', `db;desc="${statements}";dur=${stats.durationMs.toFixed(2)}`)
-    }
+    if (stats !== undefined) reply.header('server-timing', serverTiming(stats))
     done(null, payload)
   })
   const metrics = app.metrics
