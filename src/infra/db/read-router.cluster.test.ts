@@ -35,7 +35,7 @@ test('a lagging replica is skipped until it catches up; the primary serves when 
   const nodes = replicas.map((r, i) => ({ name: `replica-${i + 1}`, pool: pool(r.url, `replica-${i + 1}`) }))
   const warnings: string[] = []
   const log = { warn: (_f: object, m: string) => void warnings.push(m), info: () => {} }
-  const router = new ReadRouter({ replicas: nodes, primary: primaryPool, log, maxLagMs: 300, checkIntervalMs: 50 })
+  const router = new ReadRouter({ replicas: nodes, primary: primaryPool, log, maxLagMs: 1000, checkIntervalMs: 50 })
   const whoServes = async () => {
     const client = await router.connect()
     try {
