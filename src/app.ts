@@ -22,6 +22,12 @@ import {
   requireRole,
 } from './modules/access/index.ts'
 import { createCatalogService, registerCatalogRoutes } from './modules/catalog/index.ts'
+import {
+  createCustomersService,
+  isCustomerSessionToken,
+  registerCustomerAuthentication,
+  registerCustomerRoutes,
+} from './modules/customers/index.ts'
 import { createInventoryService, registerInventoryRoutes } from './modules/inventory/index.ts'
 import { createReportingService, registerReportingRoutes } from './modules/reporting/index.ts'
 import { createSalesService, registerSalesRoutes } from './modules/sales/index.ts'
@@ -66,10 +72,12 @@ function writtenPositions(config: Config): WrittenPositions {
   })
 }
 
-/** Whose writes a request's reads must see: its staff token's (shopper sessions will join here). */
+/** Whose writes a request's reads must see: its staff token's, or its signed-in shopper's. */
 function sessionOfRequest(request: FastifyRequest): string | undefined {
   const tokenId = request.principal?.tokenId
-  return tokenId == null ? undefined : `token:${tokenId}`
+  if (tokenId != null) return `token:${tokenId}`
+  const customerId = request.customer?.customer.id
+  return customerId === undefined ? undefined : `customer:${customerId}`
 }
 
 /**
@@ -97,7 +105,8 @@ export function createServices(db: Db, config?: Pick<Config, 'idempotencyKeyTtlH
   const inventory = createInventoryService(db, cache)
   const sales = createSalesService(db, { ...(config ? { idempotencyKeyTtlHours: config.idempotencyKeyTtlHours } : {}), cache })
   const reporting = createReportingService(db)
-  return { access, catalog, inventory, sales, reporting, cache }
+  const customers = createCustomersService(db)
+  return { access, catalog, inventory, sales, reporting, customers, cache }
 }
 
 export type Services = ReturnType<typeof createServices>
@@ -134,7 +143,8 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
     if (options.migrate ?? true) await migrate(db.primary)
     cache = await openCache(config, http.log)
     const services = createServices(db, config, cache)
-    registerAuthentication(http, services.access)
+    registerAuthentication(http, services.access, { leaveAlone: isCustomerSessionToken })
+    registerCustomerAuthentication(http, services.customers)
     positions = db.replicas ? writtenPositions(config) : undefined
     if (positions) {
       await positions.ready(Math.max(config.redisTimeoutMs, 1000))
@@ -151,6 +161,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
     registerInventoryRoutes(http, services.inventory)
     registerSalesRoutes(http, services.sales)
     registerReportingRoutes(http, services.reporting)
+    registerCustomerRoutes(http, services.customers)
     const jobs: PruneSchedule[] = []
     const opened = cache
     const openedPositions = positions

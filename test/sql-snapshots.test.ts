@@ -10,6 +10,7 @@ import { test } from 'node:test'
 import * as idempotency from '../src/infra/idempotency/idempotency.repository.ts'
 import * as access from '../src/modules/access/access.repository.ts'
 import * as catalog from '../src/modules/catalog/catalog.repository.ts'
+import * as customers from '../src/modules/customers/customers.repository.ts'
 import * as inventory from '../src/modules/inventory/inventory.repository.ts'
 import * as reporting from '../src/modules/reporting/reporting.repository.ts'
 import * as sales from '../src/modules/sales/sales.repository.ts'
@@ -258,6 +259,30 @@ const repositories: RepositorySnapshot[] = [
       listTokens: (db) => access.listTokens(db),
       revokeToken: (db) => access.revokeToken(db, 1),
       findLocationIdsByCode: (db) => access.findLocationIdsByCode(db, ['MAIN']),
+    },
+  },
+  {
+    file: 'src/modules/customers/customers.repository.ts',
+    exports: customers,
+    cases: {
+      insertCustomerWithSession: (db) =>
+        customers.insertCustomerWithSession(db, { email: 'a@example.com', name: 'Ada', passwordHash: 'h', tokenHash: 't', expiresAt: at }),
+      findCustomerForSignIn: (db) => customers.findCustomerForSignIn(db, 'a@example.com'),
+      insertSession: (db) => customers.insertSession(db, { customerId: 1, tokenHash: 't', expiresAt: at }),
+      findSessionCustomer: (db) => customers.findSessionCustomer(db, 't'),
+      revokeSession: (db) => customers.revokeSession(db, 1),
+      revokeOtherSessions: (db) => customers.revokeOtherSessions(db, 1, 2),
+      lockCustomer: (_db, trx) => customers.lockCustomer(trx, 1),
+      findPasswordHash: (db) => customers.findPasswordHash(db, 1),
+      'updateCustomer: name': (db) => customers.updateCustomer(db, 1, { name: 'Ada' }),
+      'updateCustomer: password checked against the stored hash': (db) =>
+        customers.updateCustomer(db, 1, { name: 'Ada', passwordHash: 'new', ifPasswordHash: 'old' }),
+      replacePasswordHash: (db) => customers.replacePasswordHash(db, 1, { previous: 'old', next: 'new' }),
+      listAddresses: (db) => customers.listAddresses(db, 1),
+      insertAddress: (db) => customers.insertAddress(db, 1, { label: null, name: 'Ada', line1: '1 Main St', line2: null, city: 'Berlin', postal_code: '10115', country: 'DE', phone: null, is_default: false }),
+      updateAddress: (db) => customers.updateAddress(db, 1, 2, { city: 'Paris', country: 'FR' }),
+      clearDefaultAddress: (_db, trx) => customers.clearDefaultAddress(trx, 1, 2),
+      deleteAddress: (db) => customers.deleteAddress(db, 1, 2),
     },
   },
 ]

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely'
 // Type-only imports: the database shape is the union of each module's tables; no runtime coupling.
 import type { AccessTables } from '../../modules/access/access.tables.ts'
 import type { CatalogTables } from '../../modules/catalog/catalog.tables.ts'
+import type { CustomersTables } from '../../modules/customers/customers.tables.ts'
 import type { InventoryTables } from '../../modules/inventory/inventory.tables.ts'
 import type { ReportingTables } from '../../modules/reporting/reporting.tables.ts'
 import type { SalesTables } from '../../modules/sales/sales.tables.ts'
@@ -21,6 +22,7 @@ export interface Database
     InventoryTables,
     SalesTables,
     ReportingTables,
+    CustomersTables,
     IdempotencyTables {
   brisk_migration: MigrationTable
 }

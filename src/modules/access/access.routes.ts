@@ -10,11 +10,17 @@ declare module 'fastify' {
   }
 }
 
+export interface AuthenticationOptions {
+  /** Bearer tokens another hook authenticates (shoppers' sessions): left alone here, the principal stays null. */
+  leaveAlone?: (token: string) => boolean
+}
+
 /**
  * Reads the bearer token of every request (if any) into `request.principal`. Routes that need a
  * caller use `principalOf(request)`, which refuses anonymous requests with 401.
  */
-export function registerAuthentication(app: HttpServer, access: AccessService): void {
+export function registerAuthentication(app: HttpServer, access: AccessService, options: AuthenticationOptions = {}): void {
+  const leaveAlone = options.leaveAlone ?? (() => false)
   app.decorateRequest('principal', null)
   // A callback hook answering at once for a token in memory: an async hook costs a promise and a
   // microtask hop on every request, a sizeable share of a cached read.
@@ -23,6 +29,7 @@ export function registerAuthentication(app: HttpServer, access: AccessService): 
     if (!header) return done()
     const match = /^Bearer\s+(\S+)$/i.exec(header)
     if (!match?.[1]) return done(unauthenticated('The Authorization header must be "Bearer <token>".'))
+    if (leaveAlone(match[1])) return done()
     const settle = (principal: Principal | null) => {
       if (!principal) return done(unauthenticated('The token is unknown or revoked.'))
       request.principal = principal

@@ -1,0 +1,14 @@
+export type { Address, AddressInput, AddressPatch } from './customers.addresses.ts'
+export { customerOf, registerCustomerAuthentication, registerCustomerRoutes } from './customers.routes.ts'
+export {
+  type Customer,
+  type CustomerSession,
+  type CustomersService,
+  createCustomersService,
+  type IssuedSession,
+  isCustomerSessionToken,
+  SESSION_DAYS,
+  type SignInInput,
+  type SignUpInput,
+  type UpdateMeInput,
+} from './customers.service.ts'
