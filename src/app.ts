@@ -29,6 +29,7 @@ import {
   registerCustomerRoutes,
 } from './modules/customers/index.ts'
 import { createInventoryService, registerInventoryRoutes } from './modules/inventory/index.ts'
+import { createOrdersService, registerOrderRoutes, scheduleCartPruning } from './modules/orders/index.ts'
 import { createReportingService, registerReportingRoutes } from './modules/reporting/index.ts'
 import { createSalesService, registerSalesRoutes } from './modules/sales/index.ts'
 
@@ -99,14 +100,19 @@ export function openCache(config: Config, log?: CacheLog): Promise<Cache> {
  * Every module's service, built once over one database and one cache. Without `cache` they share a
  * memory tier of their own (scripts, tests); whoever passes one closes it.
  */
-export function createServices(db: Db, config?: Pick<Config, 'idempotencyKeyTtlHours'>, cache: Cache = memoryOnlyCache()) {
+export function createServices(
+  db: Db,
+  config?: Pick<Config, 'idempotencyKeyTtlHours'> & Partial<Pick<Config, 'cartTtlHours'>>,
+  cache: Cache = memoryOnlyCache(),
+) {
   const access = createAccessService(db, cache)
   const catalog = createCatalogService(db, cache)
   const inventory = createInventoryService(db, cache)
   const sales = createSalesService(db, { ...(config ? { idempotencyKeyTtlHours: config.idempotencyKeyTtlHours } : {}), cache })
   const reporting = createReportingService(db)
-  const customers = createCustomersService(db)
-  return { access, catalog, inventory, sales, reporting, customers, cache }
+  const orders = createOrdersService(db, { cache, cartTtlHours: config?.cartTtlHours ?? 72 })
+  const customers = createCustomersService(db, { mergeGuestCart: orders.mergeGuestCart })
+  return { access, catalog, inventory, sales, reporting, customers, orders, cache }
 }
 
 export type Services = ReturnType<typeof createServices>
@@ -118,7 +124,7 @@ export interface BriskApp {
   cache: Cache
   services: Services
   http: HttpServer
-  /** Starts what a serving process runs in the background (idempotency keys pruned hourly); close() stops it. */
+  /** Starts what a serving process runs in the background (idempotency keys and expired carts pruned hourly); close() stops it. */
   startBackgroundJobs(): void
   close(): Promise<void>
 }
@@ -162,6 +168,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
     registerSalesRoutes(http, services.sales)
     registerReportingRoutes(http, services.reporting)
     registerCustomerRoutes(http, services.customers)
+    registerOrderRoutes(http, services.orders)
     const jobs: PruneSchedule[] = []
     const opened = cache
     const openedPositions = positions
@@ -174,6 +181,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
       startBackgroundJobs: () => {
         if (jobs.length > 0) return
         jobs.push(scheduleIdempotencyKeyPruning(database, { ttlHours: config.idempotencyKeyTtlHours, log: http.log }))
+        jobs.push(scheduleCartPruning(database, { log: http.log }))
       },
       close: async () => {
         await Promise.all(jobs.map((job) => job.stop()))

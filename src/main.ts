@@ -35,6 +35,7 @@ const GROUPS: { name: string; summary: string; load: () => Promise<CommandGroup>
     load: () => import('./cli/cache.ts'),
   },
   { name: 'prune', summary: 'Delete data that is kept only for a while (idempotency keys).', load: () => import('./cli/prune.ts') },
+  { name: 'carts', summary: 'Online-store carts: `carts prune` deletes the expired ones.', load: () => import('./cli/carts.ts') },
   {
     name: 'bench',
     summary: 'Benchmark scenarios, in a scratch database unless told otherwise.',

@@ -12,6 +12,7 @@ import * as access from '../src/modules/access/access.repository.ts'
 import * as catalog from '../src/modules/catalog/catalog.repository.ts'
 import * as customers from '../src/modules/customers/customers.repository.ts'
 import * as inventory from '../src/modules/inventory/inventory.repository.ts'
+import * as orders from '../src/modules/orders/orders.repository.ts'
 import * as reporting from '../src/modules/reporting/reporting.repository.ts'
 import * as sales from '../src/modules/sales/sales.repository.ts'
 import type { SalesEffect } from '../src/modules/sales/sales.effects.ts'
@@ -283,6 +284,26 @@ const repositories: RepositorySnapshot[] = [
       updateAddress: (db) => customers.updateAddress(db, 1, 2, { city: 'Paris', country: 'FR' }),
       clearDefaultAddress: (_db, trx) => customers.clearDefaultAddress(trx, 1, 2),
       deleteAddress: (db) => customers.deleteAddress(db, 1, 2),
+    },
+  },
+  {
+    file: 'src/modules/orders/orders.repository.ts',
+    exports: orders,
+    cases: {
+      insertGuestCart: (db) => orders.insertGuestCart(db, { tokenHash: 't', expiresAt: at }),
+      upsertCustomerCart: (db) => orders.upsertCustomerCart(db, { customerId: 1, expiresAt: at }),
+      deleteExpiredCustomerCart: (db) => orders.deleteExpiredCustomerCart(db, 1),
+      'touchCart: a guest': (db) => orders.touchCart(db, { tokenHash: 't' }, at),
+      'touchCart: a customer': (db) => orders.touchCart(db, { customerId: 1 }, at),
+      'findCartWithLines: a guest': (db) => orders.findCartWithLines(db, { tokenHash: 't' }),
+      'findCartWithLines: a customer': (db) => orders.findCartWithLines(db, { customerId: 1 }),
+      listCartLines: (db) => orders.listCartLines(db, 1),
+      removeCartLines: (db) => orders.removeCartLines(db, 1, [2, 3]),
+      changeCartLineQuantities: (db) => orders.changeCartLineQuantities(db, 1, [{ id: 2, quantity: '3' }]),
+      addCartLines: (db) => orders.addCartLines(db, 1, [{ product_id: 1, unit: 'each', quantity: '2' }]),
+      deleteAllCartLines: (db) => orders.deleteAllCartLines(db, 1),
+      mergeCartInto: (db) => orders.mergeCartInto(db, 1, 2),
+      deleteExpiredCarts: (db) => orders.deleteExpiredCarts(db, 1000),
     },
   },
 ]

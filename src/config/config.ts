@@ -24,6 +24,7 @@ export interface Config {
   readonly bodyLimitBytes: number
   readonly seedDemo: boolean
   readonly idempotencyKeyTtlHours: number
+  readonly cartTtlHours: number
   readonly corsOrigins: readonly string[]
   readonly shutdownTimeoutMs: number
   readonly cache: boolean
@@ -255,6 +256,15 @@ export const CONFIG_VARIABLES = [
     example: '24',
     default: '24',
     parse: integer('BRISK_IDEMPOTENCY_KEY_TTL_HOURS', 24, 1, 24 * 366),
+  }),
+  defineVariable({
+    name: 'BRISK_CART_TTL_HOURS',
+    key: 'cartTtlHours',
+    description:
+      'Hours a shopping cart lives after its last change (every change moves the expiry forward); an expired cart answers 404 like one that never existed. `brisk serve` deletes expired carts every hour; so does `brisk carts prune`.',
+    example: '72',
+    default: '72',
+    parse: integer('BRISK_CART_TTL_HOURS', 72, 1, 24 * 366),
   }),
   defineVariable({
     name: 'BRISK_CORS_ORIGINS',

@@ -4,6 +4,7 @@ import type { AccessTables } from '../../modules/access/access.tables.ts'
 import type { CatalogTables } from '../../modules/catalog/catalog.tables.ts'
 import type { CustomersTables } from '../../modules/customers/customers.tables.ts'
 import type { InventoryTables } from '../../modules/inventory/inventory.tables.ts'
+import type { OrdersTables } from '../../modules/orders/orders.tables.ts'
 import type { ReportingTables } from '../../modules/reporting/reporting.tables.ts'
 import type { SalesTables } from '../../modules/sales/sales.tables.ts'
 import type { IdempotencyTables } from '../idempotency/idempotency.tables.ts'
@@ -23,6 +24,7 @@ export interface Database
     SalesTables,
     ReportingTables,
     CustomersTables,
+    OrdersTables,
     IdempotencyTables {
   brisk_migration: MigrationTable
 }

@@ -1,6 +1,9 @@
 import type { Db } from '../db/database.ts'
 import { invalid } from '../errors.ts'
+import { type PruneLog, type PruneSchedule, schedulePruning } from '../prune-schedule.ts'
 import * as repo from './idempotency.repository.ts'
+
+export type { PruneSchedule }
 
 const HOUR_MS = 3_600_000
 
@@ -35,54 +38,21 @@ export async function pruneIdempotencyKeys(db: Db, options: PruneIdempotencyKeys
   }
 }
 
-export interface PruneLog {
-  info(details: object, message: string): void
-  warn(details: object, message: string): void
-}
-
-export interface PruneSchedule {
-  /** Clears the timer, and stops and awaits a run in progress (after its current batch). */
-  stop(): Promise<void>
-}
-
 /**
- * Prunes expired idempotency keys now and then every `intervalMs` (default an hour) on an unref'd
- * timer, so it never keeps the process alive. Runs never overlap; a failed run is logged as a
- * warning and retried at the next tick, never thrown.
+ * Prunes expired idempotency keys now and then every `intervalMs` (default an hour), in the
+ * background (see prune-schedule.ts).
  */
 export function scheduleIdempotencyKeyPruning(
   db: Db,
   options: { ttlHours: number; log: PruneLog; intervalMs?: number; batchSize?: number },
 ): PruneSchedule {
-  const { ttlHours, log } = options
-  const controller = new AbortController()
-  let running: Promise<void> | undefined
-  const run = () => {
-    if (running || controller.signal.aborted) return
-    const started = performance.now()
-    running = pruneIdempotencyKeys(db, {
-      ttlHours,
-      signal: controller.signal,
-      ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
-    })
-      .then((deleted) => {
-        if (deleted > 0) {
-          log.info({ deleted, ttlHours, ms: Math.round(performance.now() - started) }, 'pruned expired idempotency keys')
-        }
-      })
-      .catch((err: unknown) => log.warn({ err }, 'pruning expired idempotency keys failed; retrying at the next interval'))
-      .finally(() => {
-        running = undefined
-      })
-  }
-  const timer = setInterval(run, options.intervalMs ?? HOUR_MS)
-  timer.unref()
-  run()
-  return {
-    async stop() {
-      clearInterval(timer)
-      controller.abort()
-      await running
-    },
-  }
+  const { ttlHours } = options
+  return schedulePruning({
+    what: 'expired idempotency keys',
+    log: options.log,
+    details: { ttlHours },
+    ...(options.intervalMs === undefined ? {} : { intervalMs: options.intervalMs }),
+    prune: (signal) =>
+      pruneIdempotencyKeys(db, { ttlHours, signal, ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }) }),
+  })
 }

@@ -79,7 +79,7 @@ function registerSessionRoutes(app: HttpServer, customers: CustomersService): vo
       schema: {
         tags,
         summary: 'Sign in',
-        description: `Answers a session token that lasts ${SESSION_DAYS} days. An unknown email and a wrong password get the same 401 (CUSTOMERS_SIGN_IN_FAILED).`,
+        description: `Answers a session token that lasts ${SESSION_DAYS} days. An unknown email and a wrong password get the same 401 (CUSTOMERS_SIGN_IN_FAILED). With cartToken, that guest cart's lines move into the customer's cart (an unknown or expired one is ignored).`,
         body: SignInBody,
         response: { 201: Session, ...errorResponses(400, 401) },
       },

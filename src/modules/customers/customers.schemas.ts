@@ -21,7 +21,16 @@ const GivenPassword = Text({ minLength: 1, maxLength: PASSWORD_MAX_LENGTH })
 
 export const SignUpBody = Type.Object({ email: Email, name: PersonName, password: NewPassword }, { additionalProperties: false })
 
-export const SignInBody = Type.Object({ email: Email, password: GivenPassword }, { additionalProperties: false })
+export const SignInBody = Type.Object(
+  {
+    email: Email,
+    password: GivenPassword,
+    cartToken: Type.Optional(
+      Text({ maxLength: 100, description: "A guest cart's token: its lines move into the customer's cart, and it is deleted" }),
+    ),
+  },
+  { additionalProperties: false },
+)
 
 export const UpdateMeBody = Type.Object(
   {

@@ -41,6 +41,13 @@ export interface SignUpInput {
 export interface SignInInput {
   email: string
   password: string
+  /** a guest cart to merge into the customer's on sign-in */
+  cartToken?: string | undefined
+}
+
+export interface CustomersOptions {
+  /** Moves a guest cart into the customer's (the orders module's); an unknown token is ignored. */
+  mergeGuestCart?: (customerId: number, cartToken: string) => Promise<unknown>
 }
 
 export interface UpdateMeInput {
@@ -80,7 +87,7 @@ export function customerUnauthenticated(message: string): AppError {
 /** One answer for an unknown email and a wrong password, so sign-in never tells which emails exist. */
 const signInFailed = () => new AppError('unauthenticated', 'CUSTOMERS_SIGN_IN_FAILED', 'The email or the password is wrong.')
 
-export function createCustomersService(db: Db) {
+export function createCustomersService(db: Db, options: CustomersOptions = {}) {
   async function signUp(input: SignUpInput): Promise<IssuedSession> {
     const passwordHash = await hashPassword(input.password)
     const session = newSession()
@@ -102,6 +109,8 @@ export function createCustomersService(db: Db) {
     }
     const session = newSession()
     const created = await repo.insertSession(db.primary, { customerId: row.id, ...session })
+    // only once the password checked out: a failed sign-in touches no cart
+    if (input.cartToken !== undefined) await options.mergeGuestCart?.(row.id, input.cartToken)
     return { token: session.token, customer: toCustomer(row), expiresAt: created.expires_at.toISOString() }
   }
 

@@ -3,6 +3,7 @@ export { customerOf, registerCustomerAuthentication, registerCustomerRoutes } fr
 export {
   type Customer,
   type CustomerSession,
+  type CustomersOptions,
   type CustomersService,
   createCustomersService,
   type IssuedSession,

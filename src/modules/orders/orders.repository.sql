@@ -1,0 +1,56 @@
+-- Generated from src/modules/orders/orders.repository.ts by test/sql-snapshots.test.ts. Do not edit by hand.
+
+-- insertGuestCart
+insert into "cart" ("token_hash", "expires_at") values ($1, $2) returning "id", "expires_at", "updated_at";
+
+-- upsertCustomerCart
+insert into "cart" ("customer_id", "expires_at") values ($1, $2) on conflict ("customer_id") where "customer_id" is not null do update set "expires_at" = $3, "updated_at" = now() returning "id", "expires_at", "updated_at";
+
+-- deleteExpiredCustomerCart
+delete from "cart" where "customer_id" = $1 and "expires_at" <= now();
+
+-- touchCart: a guest
+update "cart" set "expires_at" = $1, "updated_at" = now() where "token_hash" = $2 and "expires_at" > now() returning "id", "expires_at", "updated_at";
+
+-- touchCart: a customer
+update "cart" set "expires_at" = $1, "updated_at" = now() where "customer_id" = $2 and "expires_at" > now() returning "id", "expires_at", "updated_at";
+
+-- findCartWithLines: a guest
+select "c"."id", "c"."expires_at", "c"."updated_at", "l"."id" as "line_id", "l"."product_id", "l"."unit", "l"."quantity" from "cart" as "c" left join "cart_line" as "l" on "l"."cart_id" = "c"."id" where "c"."token_hash" = $1 and "c"."expires_at" > now() order by "l"."id";
+
+-- findCartWithLines: a customer
+select "c"."id", "c"."expires_at", "c"."updated_at", "l"."id" as "line_id", "l"."product_id", "l"."unit", "l"."quantity" from "cart" as "c" left join "cart_line" as "l" on "l"."cart_id" = "c"."id" where "c"."customer_id" = $1 and "c"."expires_at" > now() order by "l"."id";
+
+-- listCartLines
+select "id", "product_id", "unit", "quantity" from "cart_line" where "cart_id" = $1 order by "id";
+
+-- removeCartLines
+delete from "cart_line" where "cart_id" = $1 and "id" = any($2::bigint[]) returning "id";
+
+-- changeCartLineQuantities
+update cart_line l set quantity = c.quantity
+from unnest($1::bigint[], $2::numeric[]) as c(id, quantity)
+where l.id = c.id and l.cart_id = $3
+returning l.id;
+
+-- addCartLines
+insert into cart_line (cart_id, product_id, unit, quantity)
+select $1::bigint, a.product_id, a.unit, a.quantity
+from unnest($2::bigint[], $3::text[], $4::numeric[]) as a(product_id, unit, quantity)
+on conflict (cart_id, product_id, unit) do update set quantity = cart_line.quantity + excluded.quantity;
+
+-- deleteAllCartLines
+delete from "cart_line" where "cart_id" = $1;
+
+-- mergeCartInto
+with moved as (
+  insert into cart_line (cart_id, product_id, unit, quantity)
+  select $1::bigint, product_id, unit, quantity from cart_line where cart_id = $2
+  on conflict (cart_id, product_id, unit) do update set quantity = cart_line.quantity + excluded.quantity
+)
+delete from cart where id = $3;
+
+-- deleteExpiredCarts
+delete from cart
+where id in (select id from cart where expires_at <= now() order by expires_at limit $1 for update skip locked)
+  and expires_at <= now();

@@ -1,0 +1,79 @@
+import { Type } from 'typebox'
+import { Id, Text } from '../../infra/http/schemas.ts'
+import { MoneyOutput, UnitPriceOutput } from '../catalog/index.ts'
+import { CART_QUANTITY_LIMITS } from './orders.carts.ts'
+
+const MAX_LINES = 2000
+const Timestamp = Type.String({ format: 'date-time' })
+
+/** Above zero already in the schema (a 400); scale and the upper limit are the service's (a 422). */
+const Quantity = Type.Union(
+  [Type.String({ pattern: '^(?=.*[1-9])\\d{1,14}(\\.\\d{1,9})?$' }), Type.Number({ exclusiveMinimum: 0 })],
+  {
+    description: `How many of \`unit\`; a JSON number or a decimal string above zero, at most ${CART_QUANTITY_LIMITS.scale} decimals, at most ${CART_QUANTITY_LIMITS.max}`,
+    'x-decimal': CART_QUANTITY_LIMITS,
+  },
+)
+
+export const CartTokenHeaders = Type.Object({
+  'brisk-cart-token': Type.Optional(
+    Text({ maxLength: 100, description: "A guest cart's token (from POST /api/store/carts); never in the URL, which is logged" }),
+  ),
+})
+
+export const UpdateCartBody = Type.Object(
+  {
+    add: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            productId: Type.Optional(Id),
+            sku: Type.Optional(Text({ minLength: 1, maxLength: 64 })),
+            unit: Type.Optional(Text({ minLength: 1, maxLength: 32, description: "Default: the product's base unit" })),
+            quantity: Quantity,
+          },
+          { additionalProperties: false },
+        ),
+        { maxItems: MAX_LINES },
+      ),
+    ),
+    change: Type.Optional(
+      Type.Array(Type.Object({ lineId: Id, quantity: Quantity }, { additionalProperties: false }), { maxItems: MAX_LINES }),
+    ),
+    remove: Type.Optional(Type.Array(Id, { maxItems: MAX_LINES })),
+  },
+  { additionalProperties: false, minProperties: 1 },
+)
+
+export const Cart = Type.Object(
+  {
+    lines: Type.Array(
+      Type.Object({
+        id: Type.Integer(),
+        productId: Type.Integer(),
+        sku: Type.String(),
+        name: Type.String(),
+        unit: Type.String(),
+        quantity: Type.String({ description: 'An exact decimal, in `unit`' }),
+        unitPrice: UnitPriceOutput,
+        taxRate: Type.String({ description: 'Percent' }),
+        netAmount: MoneyOutput,
+        taxAmount: MoneyOutput,
+        total: MoneyOutput,
+      }),
+    ),
+    subtotal: MoneyOutput,
+    taxTotal: MoneyOutput,
+    total: MoneyOutput,
+    expiresAt: Timestamp,
+    updatedAt: Timestamp,
+  },
+  { description: "A cart at today's catalog prices (exact decimals; tax per line, rounded half-up)" },
+)
+
+export const CreatedCart = Type.Object({
+  token: Type.Union([Type.String({ description: 'Send as the Brisk-Cart-Token header; shown in this answer only' }), Type.Null()], {
+    description: "A guest cart's token; null for a signed-in customer's cart, found by the session",
+  }),
+  cart: Cart,
+})
