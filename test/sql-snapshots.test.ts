@@ -304,6 +304,13 @@ const repositories: RepositorySnapshot[] = [
       deleteAllCartLines: (db) => orders.deleteAllCartLines(db, 1),
       mergeCartInto: (db) => orders.mergeCartInto(db, 1, 2),
       deleteExpiredCarts: (db) => orders.deleteExpiredCarts(db, 1000),
+      'listShippingMethodsWithRates: all': (db) => orders.listShippingMethodsWithRates(db),
+      'listShippingMethodsWithRates: one': (db) => orders.listShippingMethodsWithRates(db, 1),
+      insertShippingMethod: (db) =>
+        orders.insertShippingMethod(db, { code: 'standard', name: 'Standard', active: true, position: 0 }, [{ country: 'DE', price: '4.90', free_over: '50.00' }]),
+      updateShippingMethod: (db) => orders.updateShippingMethod(db, 1, { name: 'Standard', active: false, position: 2 }),
+      replaceShippingRates: (db) => orders.replaceShippingRates(db, 1, [{ country: 'DE', price: '4.90', free_over: null }]),
+      findShippingRatesForCountry: (db) => orders.findShippingRatesForCountry(db, 'DE'),
     },
   },
 ]

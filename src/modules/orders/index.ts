@@ -3,3 +3,10 @@ export { type PruneExpiredCartsOptions, pruneExpiredCarts, scheduleCartPruning }
 export type { CartLine, PricedCart } from './orders.pricing.ts'
 export { registerOrderRoutes } from './orders.routes.ts'
 export { createOrdersService, type OrdersService } from './orders.service.ts'
+export type {
+  CreateShippingMethodInput,
+  ShippingMethod,
+  ShippingOption,
+  ShippingRateInput,
+  UpdateShippingMethodInput,
+} from './orders.shipping.ts'

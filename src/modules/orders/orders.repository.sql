@@ -54,3 +54,43 @@ delete from cart where id = $3;
 delete from cart
 where id in (select id from cart where expires_at <= now() order by expires_at limit $1 for update skip locked)
   and expires_at <= now();
+
+-- listShippingMethodsWithRates: all
+select "m"."id", "m"."code", "m"."name", "m"."active", "m"."position", "m"."created_at", "m"."updated_at", "r"."country", "r"."price", "r"."free_over" from "shipping_method" as "m" left join "shipping_rate" as "r" on "r"."shipping_method_id" = "m"."id" order by "m"."position", "m"."id", "r"."country";
+
+-- listShippingMethodsWithRates: one
+select "m"."id", "m"."code", "m"."name", "m"."active", "m"."position", "m"."created_at", "m"."updated_at", "r"."country", "r"."price", "r"."free_over" from "shipping_method" as "m" left join "shipping_rate" as "r" on "r"."shipping_method_id" = "m"."id" where "m"."id" = $1 order by "m"."position", "m"."id", "r"."country";
+
+-- insertShippingMethod
+with m as (
+  insert into shipping_method (code, name, active, position)
+  values ($1, $2, $3, $4)
+  on conflict (code) do nothing
+  returning id, code, name, active, position, created_at, updated_at
+), rates as (
+  insert into shipping_rate (shipping_method_id, country, price, free_over)
+  select m.id, r.country, r.price, r.free_over from m cross join unnest($5::text[], $6::numeric[], $7::numeric[]) as r(country, price, free_over)
+)
+select * from m;
+
+-- updateShippingMethod
+update "shipping_method" set "name" = $1, "active" = $2, "position" = $3, "updated_at" = now() where "id" = $4 returning "id", "code", "name", "active", "position", "created_at", "updated_at";
+
+-- replaceShippingRates
+with gone as (
+  delete from shipping_rate where shipping_method_id = $1 and country <> all($2::text[])
+)
+insert into shipping_rate (shipping_method_id, country, price, free_over)
+select $3::bigint, r.country, r.price, r.free_over from unnest($4::text[], $5::numeric[], $6::numeric[]) as r(country, price, free_over)
+on conflict (shipping_method_id, country) do update set price = excluded.price, free_over = excluded.free_over;
+
+-- findShippingRatesForCountry
+select m.code, m.name, r.price, r.free_over
+from shipping_method m
+join lateral (
+  select price, free_over from shipping_rate
+  where shipping_method_id = m.id and country in ($1, '*')
+  order by country = '*' limit 1
+) r on true
+where m.active
+order by m.position, m.id;

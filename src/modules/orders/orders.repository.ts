@@ -1,13 +1,14 @@
 import { sql } from 'kysely'
 import { type RowOf, unnestRows } from '../../infra/db/columns.ts'
 import type { Executor } from '../../infra/db/database.ts'
-import { CART_LINE_QUANTITIES, CART_LINE_VALUES } from './orders.tables.ts'
+import { CART_LINE_QUANTITIES, CART_LINE_VALUES, SHIPPING_RATE_VALUES } from './orders.tables.ts'
 
 /** Whose cart: a guest's, by its token's hash, or a customer's. */
 export type CartOwner = { tokenHash: string } | { customerId: number }
 
 export type NewCartLine = RowOf<typeof CART_LINE_VALUES>
 export type CartLineQuantity = RowOf<typeof CART_LINE_QUANTITIES>
+export type NewShippingRate = RowOf<typeof SHIPPING_RATE_VALUES>
 
 const CART_COLUMNS = ['id', 'expires_at', 'updated_at'] as const
 
@@ -129,4 +130,78 @@ export async function deleteExpiredCarts(db: Executor, batchSize: number): Promi
     where id in (select id from cart where expires_at <= now() order by expires_at limit ${batchSize} for update skip locked)
       and expires_at <= now()`.execute(db)
   return Number(result.numAffectedRows ?? 0n)
+}
+
+const SHIPPING_METHOD_COLUMNS = ['id', 'code', 'name', 'active', 'position', 'created_at', 'updated_at'] as const
+
+/** Methods with their rates, one row per rate (a method without any: one row with null rate columns), in display order. */
+export function listShippingMethodsWithRates(db: Executor, methodId?: number) {
+  return db
+    .selectFrom('shipping_method as m')
+    .leftJoin('shipping_rate as r', 'r.shipping_method_id', 'm.id')
+    .select([...SHIPPING_METHOD_COLUMNS.map((c) => `m.${c}` as const), 'r.country', 'r.price', 'r.free_over'])
+    .$if(methodId !== undefined, (qb) => qb.where('m.id', '=', methodId as number))
+    .orderBy('m.position')
+    .orderBy('m.id')
+    .orderBy('r.country')
+    .execute()
+}
+
+/** A method and its rates in one statement; undefined, and nothing written, when the code is taken. */
+export async function insertShippingMethod(
+  db: Executor,
+  method: { code: string; name: string; active: boolean; position: number },
+  rates: readonly NewShippingRate[],
+) {
+  const { rows } = await sql<{ id: number; code: string; name: string; active: boolean; position: number; created_at: Date; updated_at: Date }>`
+    with m as (
+      insert into shipping_method (code, name, active, position)
+      values (${method.code}, ${method.name}, ${method.active}, ${method.position})
+      on conflict (code) do nothing
+      returning id, code, name, active, position, created_at, updated_at
+    ), rates as (
+      insert into shipping_rate (shipping_method_id, country, price, free_over)
+      select m.id, r.country, r.price, r.free_over from m cross join ${unnestRows(SHIPPING_RATE_VALUES, rates, { alias: 'r' })}
+    )
+    select * from m`.execute(db)
+  return rows[0]
+}
+
+/** Changes the fields given and locks the row for the rest of the transaction; undefined when there is no such method. */
+export function updateShippingMethod(db: Executor, id: number, changes: { name?: string; active?: boolean; position?: number }) {
+  return db
+    .updateTable('shipping_method')
+    .set({ ...changes, updated_at: sql<Date>`now()` })
+    .where('id', '=', id)
+    .returning(SHIPPING_METHOD_COLUMNS)
+    .executeTakeFirst()
+}
+
+/**
+ * Makes the method's rates exactly `rates` in one statement: the countries not named are deleted,
+ * the others inserted or updated (the two parts touch different rows, so one snapshot suffices).
+ */
+export async function replaceShippingRates(db: Executor, methodId: number, rates: readonly NewShippingRate[]): Promise<void> {
+  await sql`
+    with gone as (
+      delete from shipping_rate where shipping_method_id = ${methodId} and country <> all(${sql.val(rates.map((r) => r.country))}::text[])
+    )
+    insert into shipping_rate (shipping_method_id, country, price, free_over)
+    select ${methodId}::bigint, r.country, r.price, r.free_over from ${unnestRows(SHIPPING_RATE_VALUES, rates, { alias: 'r' })}
+    on conflict (shipping_method_id, country) do update set price = excluded.price, free_over = excluded.free_over`.execute(db)
+}
+
+/** The active methods serving `country` with the rate that applies: the country's own, else the '*' rate. */
+export async function findShippingRatesForCountry(db: Executor, country: string) {
+  const { rows } = await sql<{ code: string; name: string; price: string; free_over: string | null }>`
+    select m.code, m.name, r.price, r.free_over
+    from shipping_method m
+    join lateral (
+      select price, free_over from shipping_rate
+      where shipping_method_id = m.id and country in (${country}, '*')
+      order by country = '*' limit 1
+    ) r on true
+    where m.active
+    order by m.position, m.id`.execute(db)
+  return rows
 }

@@ -1,9 +1,21 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
-import { errorResponses } from '../../infra/http/schemas.ts'
+import { errorResponses, IdParams } from '../../infra/http/schemas.ts'
 import type { HttpServer } from '../../infra/http/server.ts'
+import { principalOf } from '../access/index.ts'
 import type { CartCaller } from './orders.carts.ts'
-import { Cart, CartTokenHeaders, CreatedCart, UpdateCartBody } from './orders.schemas.ts'
+import {
+  Cart,
+  CartTokenHeaders,
+  CreatedCart,
+  CreateShippingMethodBody,
+  ShippingMethod,
+  ShippingMethodList,
+  ShippingOptionList,
+  ShippingOptionsQuery,
+  UpdateCartBody,
+  UpdateShippingMethodBody,
+} from './orders.schemas.ts'
 import type { OrdersService } from './orders.service.ts'
 
 const tags = ['store: carts']
@@ -66,5 +78,60 @@ export function registerOrderRoutes(app: HttpServer, orders: OrdersService): voi
       await orders.emptyCart(callerOf(request))
       return reply.status(204).send(null)
     },
+  )
+  registerShippingRoutes(app, orders)
+}
+
+const ADMIN_ONLY = 'Needs an admin token.'
+
+function registerShippingRoutes(app: HttpServer, orders: OrdersService): void {
+  const staff = ['shipping']
+  app.get(
+    '/api/shipping-methods',
+    { schema: { tags: staff, summary: 'Shipping methods and their rates', description: ADMIN_ONLY, response: { 200: ShippingMethodList, ...errorResponses(401, 403) } } },
+    async (request) => ({ items: await orders.listShippingMethods(principalOf(request)) }),
+  )
+  app.post(
+    '/api/shipping-methods',
+    {
+      schema: {
+        tags: staff,
+        summary: 'Add a shipping method',
+        description: `A flat price per country ('*': every other country), free when the cart's total before shipping reaches freeOver. ${ADMIN_ONLY}`,
+        body: CreateShippingMethodBody,
+        response: { 201: ShippingMethod, ...errorResponses(400, 401, 403, 409, 422) },
+      },
+    },
+    async (request, reply) => reply.status(201).send(await orders.createShippingMethod(principalOf(request), request.body)),
+  )
+  app.patch(
+    '/api/shipping-methods/:id',
+    {
+      schema: {
+        tags: staff,
+        summary: 'Change a shipping method',
+        description: `\`rates\`, when sent, replaces the method's rates as a set. ${ADMIN_ONLY}`,
+        params: IdParams,
+        body: UpdateShippingMethodBody,
+        response: { 200: ShippingMethod, ...errorResponses(400, 401, 403, 404, 422) },
+      },
+    },
+    async (request) => orders.updateShippingMethod(principalOf(request), request.params.id, request.body),
+  )
+  app.get(
+    '/api/store/shipping-methods',
+    {
+      schema: {
+        tags: ['store: shipping'],
+        summary: 'Shipping methods to a country, priced for the cart',
+        description:
+          'The active methods serving `country`, with the price for the cart (of the Brisk-Cart-Token header, else the signed-in ' +
+          "customer's); without a cart, the flat price. A country no method serves is a 422 ORDERS_COUNTRY_NOT_SERVED.",
+        headers: CartTokenHeaders,
+        querystring: ShippingOptionsQuery,
+        response: { 200: ShippingOptionList, ...errorResponses(400, 422) },
+      },
+    },
+    async (request, reply) => noStore(reply).send({ items: await orders.shippingOptionsFor(callerOf(request), request.query.country) }),
   )
 }

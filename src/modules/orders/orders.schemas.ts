@@ -1,5 +1,6 @@
 import { Type } from 'typebox'
-import { Id, Text } from '../../infra/http/schemas.ts'
+import { MONEY_LIMITS } from '../../infra/decimal.ts'
+import { Decimal, Id, Text } from '../../infra/http/schemas.ts'
 import { MoneyOutput, UnitPriceOutput } from '../catalog/index.ts'
 import { CART_QUANTITY_LIMITS } from './orders.carts.ts'
 
@@ -76,4 +77,64 @@ export const CreatedCart = Type.Object({
     description: "A guest cart's token; null for a signed-in customer's cart, found by the session",
   }),
   cart: Cart,
+})
+
+const MAX_RATES = 300
+const ShippingCode = Text({ pattern: '^[a-z0-9][a-z0-9_-]{0,31}$', description: "Stable, lower case: 'standard', 'express'" })
+const ShippingName = Text({ minLength: 1, maxLength: 200 })
+const Position = Type.Integer({ minimum: -1_000_000, maximum: 1_000_000, description: 'Display order, lowest first' })
+const Country = Text({ pattern: '^[A-Z]{2}$', description: 'ISO 3166-1 alpha-2, upper case' })
+
+const ShippingRateInput = Type.Object(
+  {
+    country: Text({ pattern: '^([A-Z]{2}|\\*)$', description: "ISO 3166-1 alpha-2, or '*' for every country without a rate of its own" }),
+    price: Decimal(MONEY_LIMITS, 'The flat shipping price'),
+    freeOver: Type.Optional(
+      Type.Union([Decimal(MONEY_LIMITS, "Free when the cart's total before shipping is at least this"), Type.Null()]),
+    ),
+  },
+  { additionalProperties: false },
+)
+const ShippingRates = Type.Array(ShippingRateInput, { maxItems: MAX_RATES })
+
+export const CreateShippingMethodBody = Type.Object(
+  { code: ShippingCode, name: ShippingName, active: Type.Optional(Type.Boolean()), position: Type.Optional(Position), rates: ShippingRates },
+  { additionalProperties: false },
+)
+
+export const UpdateShippingMethodBody = Type.Object(
+  {
+    name: Type.Optional(ShippingName),
+    active: Type.Optional(Type.Boolean()),
+    position: Type.Optional(Position),
+    rates: Type.Optional({ ...ShippingRates, description: "The method's rates as a set: countries not named lose theirs" }),
+  },
+  { additionalProperties: false, minProperties: 1 },
+)
+
+export const ShippingMethod = Type.Object({
+  id: Type.Integer(),
+  code: Type.String(),
+  name: Type.String(),
+  active: Type.Boolean(),
+  position: Type.Integer(),
+  rates: Type.Array(Type.Object({ country: Type.String(), price: MoneyOutput, freeOver: Type.Union([MoneyOutput, Type.Null()]) })),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+})
+
+export const ShippingMethodList = Type.Object({ items: Type.Array(ShippingMethod) })
+
+export const ShippingOptionsQuery = Type.Object({ country: Country }, { additionalProperties: false })
+
+export const ShippingOptionList = Type.Object({
+  items: Type.Array(
+    Type.Object({
+      code: Type.String(),
+      name: Type.String(),
+      price: { ...MoneyOutput, description: "What shipping costs with this cart: 0.00 when it is free" },
+      freeOver: Type.Union([MoneyOutput, Type.Null()], { description: 'The threshold; null when the method is never free' }),
+      free: Type.Boolean(),
+    }),
+  ),
 })

@@ -24,13 +24,41 @@ export interface CartLineTable {
   created_at: CreatedAt
 }
 
+export interface ShippingMethodTable {
+  id: Generated<number>
+  /** stable, lower case: 'standard', 'express' */
+  code: string
+  name: string
+  active: ColumnType<boolean, boolean | undefined, boolean>
+  /** display order, lowest first */
+  position: ColumnType<number, number | undefined, number>
+  created_at: CreatedAt
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>
+}
+
+export interface ShippingRateTable {
+  shipping_method_id: number
+  /** ISO 3166-1 alpha-2, or '*' for every country without a rate of its own */
+  country: string
+  /** numeric(12,2) as an exact decimal string */
+  price: string
+  /** free when the cart's total before shipping is at least this; null: never free */
+  free_over: string | null
+}
+
 export interface OrdersTables {
   cart: CartTable
   cart_line: CartLineTable
+  shipping_method: ShippingMethodTable
+  shipping_rate: ShippingRateTable
 }
 
 export type CartRow = Selectable<CartTable>
 export type CartLineRow = Selectable<CartLineTable>
+export type ShippingMethodRow = Selectable<ShippingMethodTable>
+
+/** A method's rates, as one array per column (infra/db/columns.ts). */
+export const SHIPPING_RATE_VALUES = { country: 'text', price: 'numeric', free_over: 'numeric null' } as const
 
 /** The values a write adds to a cart, as one array per column (infra/db/columns.ts). */
 export const CART_LINE_VALUES = { product_id: 'bigint', unit: 'text', quantity: 'numeric' } as const
