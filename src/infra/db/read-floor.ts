@@ -10,14 +10,16 @@ import { currentQueryStats, type QueryStats } from './query-stats.ts'
 export const PRIMARY_ONLY = 2n ** 64n
 
 /** `X/Y` (two hex halves of a 64-bit position) → a number that compares. */
+const LSN = /^([0-9A-Fa-f]{1,8})\/([0-9A-Fa-f]{1,8})$/
+
 export function parseLsn(text: string): bigint {
-  const match = /^([0-9A-Fa-f]{1,8})\/([0-9A-Fa-f]{1,8})$/.exec(text)
+  const match = LSN.exec(text)
   if (!match) throw new Error(`not a WAL position: "${text}"`)
   return (BigInt(`0x${match[1]}`) << 32n) | BigInt(`0x${match[2]}`)
 }
 
 export function isLsn(text: string): boolean {
-  return /^[0-9A-Fa-f]{1,8}\/[0-9A-Fa-f]{1,8}$/.test(text)
+  return LSN.test(text)
 }
 
 export function formatLsn(lsn: bigint): string {
