@@ -110,7 +110,7 @@ export function createServices(
   const inventory = createInventoryService(db, cache)
   const sales = createSalesService(db, { ...(config ? { idempotencyKeyTtlHours: config.idempotencyKeyTtlHours } : {}), cache })
   const reporting = createReportingService(db)
-  const orders = createOrdersService(db, { cache, cartTtlHours: config?.cartTtlHours ?? 72 })
+  const orders = createOrdersService(db, { cache, cartTtlHours: config?.cartTtlHours ?? 72, idempotencyKeyTtlHours: config?.idempotencyKeyTtlHours })
   const customers = createCustomersService(db, { mergeGuestCart: orders.mergeGuestCart })
   return { access, catalog, inventory, sales, reporting, customers, orders, cache }
 }

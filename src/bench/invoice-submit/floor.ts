@@ -50,14 +50,14 @@ export async function floorSubmit(db: Db, locationId: number, t: Template): Prom
       select ${locationId}, ${rollupBucketOf(sql`now()`)}, inv.id % ${SALES_ROLLUP_SHARDS}, 1, ${t.subtotal}::numeric,
         ${t.taxTotal}::numeric, ${t.total}::numeric
       from inv
-      on conflict (location_id, bucket, shard) do update
+      on conflict (location_id, bucket, channel, shard) do update
         set invoices = r.invoices + 1, net_amount = r.net_amount + excluded.net_amount,
           tax_amount = r.tax_amount + excluded.tax_amount, total_amount = r.total_amount + excluded.total_amount
     ), product_hour as (
       insert into sales_rollup_product_hour as r (location_id, bucket, product_id, quantity, net_amount, tax_amount, total_amount)
       select ${locationId}, ${rollupBucketOf(sql`now()`)}, p.product_id, p.quantity, p.net, p.tax, p.total
       from per_product p order by p.product_id
-      on conflict (location_id, bucket, product_id) do update
+      on conflict (location_id, bucket, channel, product_id) do update
         set quantity = r.quantity + excluded.quantity, net_amount = r.net_amount + excluded.net_amount,
           tax_amount = r.tax_amount + excluded.tax_amount, total_amount = r.total_amount + excluded.total_amount
     )

@@ -80,7 +80,7 @@ async function sellLine(trx: Trx, locationId: number, invoiceId: number, positio
     insert into sales_rollup_product_hour as r (location_id, bucket, product_id, quantity, net_amount, tax_amount, total_amount)
     values (${locationId}, ${rollupBucketOf(sql`now()`)}, ${product.id}, ${decimalString(base)}::numeric,
       ${money(gross)}::numeric, ${money(tax)}::numeric, ${money(gross.plus(tax))}::numeric)
-    on conflict (location_id, bucket, product_id) do update
+    on conflict (location_id, bucket, channel, product_id) do update
       set quantity = r.quantity + excluded.quantity, net_amount = r.net_amount + excluded.net_amount,
         tax_amount = r.tax_amount + excluded.tax_amount, total_amount = r.total_amount + excluded.total_amount`.execute(trx)
   return { gross, tax }
@@ -133,7 +133,7 @@ async function finish(trx: Trx, locationId: number, invoiceId: number, lineCount
     insert into sales_rollup_hour as r (location_id, bucket, shard, invoices, returns, net_amount, tax_amount, total_amount, discount_amount)
     values (${locationId}, ${rollupBucketOf(sql`now()`)}, ${invoiceId % SALES_ROLLUP_SHARDS}, 1, 0,
       ${money(subtotal)}::numeric, ${money(taxTotal)}::numeric, ${money(total)}::numeric, 0)
-    on conflict (location_id, bucket, shard) do update
+    on conflict (location_id, bucket, channel, shard) do update
       set invoices = r.invoices + 1, net_amount = r.net_amount + excluded.net_amount,
         tax_amount = r.tax_amount + excluded.tax_amount, total_amount = r.total_amount + excluded.total_amount`.execute(trx)
   await trx

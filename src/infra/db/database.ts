@@ -7,6 +7,7 @@ import type { InventoryTables } from '../../modules/inventory/inventory.tables.t
 import type { OrdersTables } from '../../modules/orders/orders.tables.ts'
 import type { ReportingTables } from '../../modules/reporting/reporting.tables.ts'
 import type { SalesTables } from '../../modules/sales/sales.tables.ts'
+import type { BatchLogTables } from '../batch-log/batch-log.tables.ts'
 import type { IdempotencyTables } from '../idempotency/idempotency.tables.ts'
 import type { ReadRouter } from './read-router.ts'
 
@@ -25,7 +26,8 @@ export interface Database
     ReportingTables,
     CustomersTables,
     OrdersTables,
-    IdempotencyTables {
+    IdempotencyTables,
+    BatchLogTables {
   brisk_migration: MigrationTable
 }
 

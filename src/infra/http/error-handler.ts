@@ -10,10 +10,12 @@ import { requestPartOf, validationDetails } from './validation-errors.ts'
 const STATUS_BY_KIND: Record<ErrorKind, number> = {
   invalid: 422,
   unauthenticated: 401,
+  payment_declined: 402,
   forbidden: 403,
   not_found: 404,
   conflict: 409,
   unavailable: 503,
+  upstream_timeout: 504,
 }
 
 export interface ErrorBody {

@@ -86,6 +86,20 @@ export const AddAddressBody = Type.Object(
   { additionalProperties: false },
 )
 
+/** An address as checkout takes it: copied into the order, not kept in an address book. */
+export const ShippingAddressBody = Type.Object(
+  {
+    name: addressFields.name,
+    line1: addressFields.line1,
+    line2: Type.Optional(addressFields.line2),
+    city: addressFields.city,
+    postalCode: addressFields.postalCode,
+    country: addressFields.country,
+    phone: Type.Optional(addressFields.phone),
+  },
+  { additionalProperties: false },
+)
+
 export const UpdateAddressBody = Type.Partial(Type.Object(addressFields), { additionalProperties: false, minProperties: 1 })
 
 export const Address = Type.Object({

@@ -13,3 +13,5 @@ export {
   type SignUpInput,
   type UpdateMeInput,
 } from './customers.service.ts'
+export { COUNTRY_CODES } from './customers.countries.ts'
+export { ShippingAddressBody } from './customers.schemas.ts'

@@ -9,6 +9,10 @@ export interface LocationTable {
   name: string
   kind: ColumnType<'store' | 'warehouse', 'store' | 'warehouse' | undefined, 'store' | 'warehouse'>
   allow_negative_stock: ColumnType<boolean, boolean | undefined, boolean>
+  /** online orders are fulfilled from the locations that sell online */
+  sells_online: ColumnType<boolean, boolean | undefined, boolean>
+  /** which online location fulfils an order first: lowest first */
+  online_priority: ColumnType<number, number | undefined, number>
   created_at: ColumnType<Date, Date | string | undefined, never>
 }
 

@@ -8,7 +8,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import type { Db, Executor } from '../../infra/db/database.ts'
 import { type Big, decimalString, parseDecimal, QUANTITY_LIMITS, readDecimal } from '../../infra/decimal.ts'
 import { AppError, invalid, notFound } from '../../infra/errors.ts'
-import { type CatalogCache, fieldOf, namesForMessage, resolveLines, withFields } from '../catalog/index.ts'
+import { type CatalogCache, fieldOf, namesForMessage, type ResolvedLine, resolveLines, sellableLinesFromCache, withFields } from '../catalog/index.ts'
 import { type PricedCart, priceCart } from './orders.pricing.ts'
 import * as repo from './orders.repository.ts'
 
@@ -44,7 +44,7 @@ export interface CreatedCart {
   cart: PricedCart
 }
 
-const hashCartToken = (token: string) => createHash('sha256').update(token).digest('hex')
+export const hashCartToken = (token: string) => createHash('sha256').update(token).digest('hex')
 
 /** One answer for an unknown, malformed, expired or missing token: it never tells a cart exists. */
 export const cartNotFound = () =>
@@ -53,7 +53,7 @@ export const cartNotFound = () =>
     'No such cart: send the token from POST /api/store/carts in the Brisk-Cart-Token header, or sign in. Carts expire when left alone.',
   )
 
-function ownerOf(caller: CartCaller): repo.CartOwner | undefined {
+export function ownerOf(caller: CartCaller): repo.CartOwner | undefined {
   if (caller.cartToken !== undefined) return CART_TOKEN.test(caller.cartToken) ? { tokenHash: hashCartToken(caller.cartToken) } : undefined
   return caller.customerId === undefined ? undefined : { customerId: caller.customerId }
 }
@@ -91,9 +91,25 @@ function asCartLineError(error: unknown): unknown {
 
 /** The added lines, one per (product, unit): ON CONFLICT may touch a row once per statement. */
 async function newLinesOf(trx: Executor, add: readonly AddLineInput[]): Promise<repo.NewCartLine[]> {
-  const resolved = await resolveLines(trx, add, 'add').catch((error: unknown) => {
-    throw asCartLineError(error)
-  })
+  return sellableCartLines(
+    await resolveLines(trx, add, 'add').catch((error: unknown) => {
+      throw asCartLineError(error)
+    }),
+  )
+}
+
+/** A new cart's lines, resolved through the cache tiers (no statement when the products are cached). */
+async function newLinesFromCache(catalog: CatalogCache, add: readonly AddLineInput[]): Promise<repo.NewCartLine[]> {
+  checkUpdate({ add })
+  return sellableCartLines(
+    await sellableLinesFromCache(catalog, add, 'add').catch((error: unknown) => {
+      throw asCartLineError(error)
+    }),
+  )
+}
+
+/** Active lines only, merged per (product, unit). */
+function sellableCartLines(resolved: readonly ResolvedLine[]): repo.NewCartLine[] {
   const inactive = resolved.filter((r) => !r.active).map((r) => ({ path: `add[${r.index}]`, sku: r.sku }))
   if (inactive.length > 0) {
     throw invalid('ORDERS_PRODUCT_INACTIVE', `No longer sold: ${namesForMessage(inactive.map((l) => `${l.path} (${l.sku})`))}.`, {
@@ -136,7 +152,11 @@ export function createCarts(db: Db, options: { catalog: CatalogCache; cartTtlHou
     return repo.upsertCustomerCart(trx, { customerId: owner.customerId, expiresAt: expiresAt() })
   }
 
-  async function createCart(caller: CartCaller): Promise<CreatedCart> {
+  /** A new cart, with its first lines when given (for a guest: one statement when the products are cached). */
+  async function createCart(caller: CartCaller, lines: readonly AddLineInput[] = []): Promise<CreatedCart> {
+    if (caller.customerId !== undefined && lines.length > 0) {
+      return { token: null, cart: await updateCart({ customerId: caller.customerId }, { add: lines }) }
+    }
     if (caller.customerId !== undefined) {
       const owner = { customerId: caller.customerId }
       const stored = await db.primary.transaction().execute(async (trx) => {
@@ -146,8 +166,10 @@ export function createCarts(db: Db, options: { catalog: CatalogCache; cartTtlHou
       return { token: null, cart: await priceCart(catalog, stored) }
     }
     const token = CART_TOKEN_PREFIX + randomBytes(32).toString('base64url')
-    const cart = await repo.insertGuestCart(db.primary, { tokenHash: hashCartToken(token), expiresAt: expiresAt() })
-    return { token, cart: await priceCart(catalog, { ...cart, lines: [] }) }
+    const owner = { tokenHash: hashCartToken(token), expiresAt: expiresAt() }
+    if (lines.length === 0) return { token, cart: await priceCart(catalog, { ...(await repo.insertGuestCart(db.primary, owner)), lines: [] }) }
+    const cart = await repo.insertGuestCartWithLines(db.primary, owner, await newLinesFromCache(catalog, lines))
+    return { token, cart: await priceCart(catalog, cart) }
   }
 
   /** Read from the primary: a cart is read right after its writes. */

@@ -1,6 +1,6 @@
 /** A cart priced with the catalog's shared exact pricing, as the API shows it. */
 import { Big, decimalString } from '../../infra/decimal.ts'
-import { type CatalogCache, type Discount, priceInvoice, sellableLinesFromCache } from '../catalog/index.ts'
+import { type CatalogCache, type Discount, type PricedInvoice, priceInvoice, type SellableLine, sellableLinesFromCache } from '../catalog/index.ts'
 
 const NO_DISCOUNT: Discount = { percent: null, amount: new Big(0) }
 
@@ -37,7 +37,7 @@ export interface StoredCart {
 }
 
 /** At least two decimals and every one the price has: 0.01299 for a gram of a 12.99 kg product. */
-function unitPriceText(value: Big): string {
+export function unitPriceText(value: Big): string {
   const text = decimalString(value)
   const dot = text.indexOf('.')
   return dot < 0 ? `${text}.00` : dot === text.length - 2 ? `${text}0` : text
@@ -48,12 +48,29 @@ function unitPriceText(value: Big): string {
  * when they are cached). Carts have no discounts yet: the shared pricing gets none.
  */
 export async function priceCart(catalog: CatalogCache, cart: StoredCart): Promise<PricedCart> {
-  const refs = cart.lines.map((l) => ({ productId: l.product_id, unit: l.unit, quantity: l.quantity }))
-  const sellable = await sellableLinesFromCache(catalog, refs, 'lines')
+  return pricedCartOf(cart, await priceCartLines(catalog, cart.lines))
+}
+
+/** A cart's lines priced at today's catalog prices, read through the cache tiers. */
+export async function priceCartLines(
+  catalog: CatalogCache,
+  lines: StoredCart['lines'],
+): Promise<{ sellable: SellableLine[]; priced: PricedInvoice }> {
+  const refs = lines.map((l) => ({ productId: l.product_id, unit: l.unit, quantity: l.quantity }))
+  return priceSellable(await sellableLinesFromCache(catalog, refs, 'lines'))
+}
+
+/** Lines priced with the shared exact pricing (carts have no discounts yet). */
+export function priceSellable(sellable: SellableLine[]): { sellable: SellableLine[]; priced: PricedInvoice } {
   const priced = priceInvoice(
     sellable.map((s) => ({ quantity: s.quantity, unitPrice: s.unitPrice, taxRate: s.taxRateValue, discount: NO_DISCOUNT })),
     NO_DISCOUNT,
   )
+  return { sellable, priced }
+}
+
+/** The cart as the API shows it. */
+export function pricedCartOf(cart: StoredCart, { sellable, priced }: { sellable: SellableLine[]; priced: PricedInvoice }): PricedCart {
   return {
     lines: sellable.map((s, i) => {
       const p = priced.lines[i]!

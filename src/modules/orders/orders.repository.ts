@@ -20,6 +20,24 @@ export function insertGuestCart(db: Executor, values: { tokenHash: string; expir
     .executeTakeFirstOrThrow()
 }
 
+/** A guest cart with its first lines, in one statement; the lines come back oldest first. */
+export async function insertGuestCartWithLines(db: Executor, values: { tokenHash: string; expiresAt: Date }, lines: readonly NewCartLine[]) {
+  const { rows } = await sql<{ id: number; expires_at: Date; updated_at: Date; lines: { id: number; product_id: number; unit: string; quantity: string }[] }>`
+    with c as (
+      insert into cart (token_hash, expires_at) values (${values.tokenHash}, ${values.expiresAt}) returning id, expires_at, updated_at
+    ), l as (
+      insert into cart_line (cart_id, product_id, unit, quantity)
+      select c.id, a.product_id, a.unit, a.quantity from c cross join ${unnestRows(CART_LINE_VALUES, lines, { alias: 'a', ordinality: 'n' })}
+      order by a.n
+      returning id, product_id, unit, quantity
+    )
+    select c.id, c.expires_at, c.updated_at,
+      coalesce((select json_agg(json_build_object('id', l.id, 'product_id', l.product_id, 'unit', l.unit, 'quantity', l.quantity::text)
+        order by l.id) from l), '[]') as lines
+    from c`.execute(db)
+  return rows[0]!
+}
+
 /** The customer's open cart, created if they have none; its expiry moved forward either way. */
 export function upsertCustomerCart(db: Executor, values: { customerId: number; expiresAt: Date }) {
   return db

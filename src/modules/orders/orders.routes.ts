@@ -4,9 +4,11 @@ import { errorResponses, IdParams } from '../../infra/http/schemas.ts'
 import type { HttpServer } from '../../infra/http/server.ts'
 import { principalOf } from '../access/index.ts'
 import type { CartCaller } from './orders.carts.ts'
+import { registerCheckoutRoutes } from './orders.checkout.routes.ts'
 import {
   Cart,
   CartTokenHeaders,
+  CreateCartBody,
   CreatedCart,
   CreateShippingMethodBody,
   ShippingMethod,
@@ -39,11 +41,17 @@ export function registerOrderRoutes(app: HttpServer, orders: OrdersService): voi
         tags,
         summary: 'Start a cart',
         description:
-          "A guest gets a new cart and its token; a signed-in customer gets their open cart (created if they have none) and no token.",
-        response: { 201: CreatedCart },
+          'A guest gets a new cart and its token; a signed-in customer gets their open cart (created if they have none) and no token. ' +
+          '`add` (optional) puts lines in it in the same request, as PATCH /api/store/cart does: for a guest one statement when the ' +
+          'products are in the cache.',
+        body: Type.Optional(CreateCartBody),
+        response: { 201: CreatedCart, ...errorResponses(400, 422) },
       },
     },
-    async (request, reply) => noStore(reply).status(201).send(await orders.createCart({ customerId: request.customer?.customer.id })),
+    async (request, reply) =>
+      noStore(reply)
+        .status(201)
+        .send(await orders.createCart({ customerId: request.customer?.customer.id }, request.body?.add ?? [])),
   )
 
   app.get(
@@ -80,6 +88,7 @@ export function registerOrderRoutes(app: HttpServer, orders: OrdersService): voi
     },
   )
   registerShippingRoutes(app, orders)
+  registerCheckoutRoutes(app, orders)
 }
 
 const ADMIN_ONLY = 'Needs an admin token.'

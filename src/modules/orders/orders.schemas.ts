@@ -2,7 +2,9 @@ import { Type } from 'typebox'
 import { MONEY_LIMITS } from '../../infra/decimal.ts'
 import { Decimal, Id, Text } from '../../infra/http/schemas.ts'
 import { MoneyOutput, UnitPriceOutput } from '../catalog/index.ts'
+import { ShippingAddressBody } from '../customers/index.ts'
 import { CART_QUANTITY_LIMITS } from './orders.carts.ts'
+import { ORDER_STATUSES } from './orders.tables.ts'
 
 const MAX_LINES = 2000
 const Timestamp = Type.String({ format: 'date-time' })
@@ -45,6 +47,8 @@ export const UpdateCartBody = Type.Object(
   },
   { additionalProperties: false, minProperties: 1 },
 )
+
+export const CreateCartBody = Type.Object({ add: Type.Optional(UpdateCartBody.properties.add) }, { additionalProperties: false })
 
 export const Cart = Type.Object(
   {
@@ -137,4 +141,84 @@ export const ShippingOptionList = Type.Object({
       free: Type.Boolean(),
     }),
   ),
+})
+
+const Email = Text({ format: 'email', minLength: 3, maxLength: 254 })
+
+export const PlaceOrderBody = Type.Object(
+  {
+    email: Type.Optional({ ...Email, description: "Where the order's mail goes: needed for a guest; a customer's account email by default" }),
+    shippingAddress: ShippingAddressBody,
+    shippingMethod: Text({ pattern: '^[a-z0-9][a-z0-9_-]{0,31}$', description: 'The code of a shipping method serving the address' }),
+    payment: Type.Object(
+      {
+        provider: Text({
+          pattern: '^[a-z0-9_-]{1,32}$',
+          description: "'manual' (pay on delivery or by transfer: placed unpaid) or 'test' (the card simulator)",
+        }),
+        card: Type.Optional(
+          Type.Object(
+            { number: Text({ pattern: '^[0-9 -]{12,23}$', description: 'For `test`: 4242424242424242 approves, 4000000000000002 declines, 4000000000000119 times out' }) },
+            { additionalProperties: false },
+          ),
+        ),
+      },
+      { additionalProperties: false },
+    ),
+    expectedTotal: Decimal(MONEY_LIMITS, 'The total the shopper was shown (goods + shipping): a different total now is a 409 with the new one'),
+  },
+  { additionalProperties: false },
+)
+
+export const OrderStatus = Type.Enum(ORDER_STATUSES)
+const Moment = Type.Union([Timestamp, Type.Null()])
+
+export const Order = Type.Object(
+  {
+    id: Type.Integer(),
+    status: OrderStatus,
+    source: Type.String({ description: "'store', or 'marketplace:<name>' for an imported order" }),
+    externalRef: Type.Union([Type.String(), Type.Null()]),
+    customerId: Type.Union([Type.Integer(), Type.Null()], { description: "null for a guest's order" }),
+    email: Type.String(),
+    locationId: Type.Integer({ description: 'The location the stock was taken from' }),
+    shippingMethod: Type.Union([Type.Object({ id: Type.Union([Type.Integer(), Type.Null()]), name: Type.String() }), Type.Null()]),
+    shippingAddress: Type.Unknown({ description: 'As it was at checkout' }),
+    lines: Type.Array(
+      Type.Object({
+        id: Type.Integer(),
+        productId: Type.Integer(),
+        sku: Type.String(),
+        name: Type.String(),
+        unit: Type.String(),
+        quantity: Type.String(),
+        unitPrice: UnitPriceOutput,
+        taxRate: Type.String({ description: 'Percent' }),
+        netAmount: MoneyOutput,
+        taxAmount: MoneyOutput,
+        total: MoneyOutput,
+        returnedQuantity: Type.String(),
+      }),
+    ),
+    subtotal: MoneyOutput,
+    taxTotal: MoneyOutput,
+    shippingTotal: MoneyOutput,
+    total: { ...MoneyOutput, description: 'Lines (net + tax) + shipping' },
+    paymentProvider: Type.String(),
+    paymentReference: Type.Union([Type.String(), Type.Null()]),
+    paidTotal: MoneyOutput,
+    refundedTotal: MoneyOutput,
+    trackingReference: Type.Union([Type.String(), Type.Null()]),
+    createdAt: Timestamp,
+    paidAt: Moment,
+    fulfilledAt: Moment,
+    completedAt: Moment,
+    cancelledAt: Moment,
+  },
+  { description: 'An online order (exact decimals)' },
+)
+
+export const OrderList = Type.Object({
+  items: Type.Array(Order),
+  nextBefore: Type.Union([Type.Integer(), Type.Null()], { description: 'Pass as `before` for the next (older) page; null on the last' }),
 })

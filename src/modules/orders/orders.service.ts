@@ -1,13 +1,28 @@
 import type { Cache } from '../../infra/cache/cache.ts'
 import type { Db } from '../../infra/db/database.ts'
+import { createIdempotentWriter } from '../../infra/idempotency/idempotency.ts'
 import { catalogCacheOf } from '../catalog/index.ts'
 import { createCarts } from './orders.carts.ts'
+import { builtInPaymentProviders, type PaymentProviders } from './orders.payments.ts'
+import { createPlacement } from './orders.placement.ts'
 import { createShipping } from './orders.shipping.ts'
+import { createShopperOrders } from './orders.shopper-orders.ts'
 
-/** Carts and shipping methods now; checkout and orders will join them here. */
-export function createOrdersService(db: Db, options: { cache: Cache; cartTtlHours: number }) {
-  const carts = createCarts(db, { catalog: catalogCacheOf(options.cache, db), cartTtlHours: options.cartTtlHours })
-  return { ...carts, ...createShipping(db, carts) }
+export interface OrdersServiceOptions {
+  cache: Cache
+  cartTtlHours: number
+  idempotencyKeyTtlHours?: number | undefined
+  /** the payment providers by name; default: `manual` and `test` */
+  payments?: PaymentProviders | undefined
+}
+
+/** Carts, shipping methods and checkout; each workflow is its own file, wired here. */
+export function createOrdersService(db: Db, options: OrdersServiceOptions) {
+  const catalog = catalogCacheOf(options.cache, db)
+  const writes = createIdempotentWriter(db, { ttlHours: options.idempotencyKeyTtlHours ?? 24, codePrefix: 'ORDERS' })
+  const payments = options.payments ?? builtInPaymentProviders({ testTimeoutMs: 3000 })
+  const carts = createCarts(db, { catalog, cartTtlHours: options.cartTtlHours })
+  return { ...carts, ...createShipping(db, carts), ...createPlacement(db, { catalog, writes, payments }), ...createShopperOrders(db) }
 }
 
 export type OrdersService = ReturnType<typeof createOrdersService>

@@ -3,6 +3,7 @@ export {
   ROLLUP_CTE,
   rollupBucketOf,
   SALES_ROLLUP_SHARDS,
+  type SalesChannel,
   type SalesRollupDelta,
   salesRollupCtes,
 } from './reporting.fragments.ts'

@@ -33,9 +33,14 @@ export interface ProductRollupDelta {
   totalAmount: string
 }
 
+/** Where a sale was made: at a till (an invoice) or in the online store (an order). */
+export type SalesChannel = 'pos' | 'online'
+
 /** A signed change to the rollups: a submit adds, a cancel or a return subtracts. */
 export interface SalesRollupDelta {
-  locationId: number
+  /** a number, or SQL (say, the location an order's statement allocated it to) */
+  locationId: number | RawBuilder<number>
+  channel: SalesChannel
   /** the moment the sale counts for, bucketed to its quarter hour; SQL (e.g. now()) or a Date */
   at: Date | RawBuilder<Date>
   /** the invoice whose shard is written; SQL (e.g. an id made in the same statement) or a number */
@@ -72,6 +77,7 @@ export function salesRollupCtes(
       : sql`select * from unnest(${products.map((p) => p.productId)}::bigint[], ${products.map((p) => p.quantity)}::numeric[],
           ${products.map((p) => p.netAmount)}::numeric[], ${products.map((p) => p.taxAmount)}::numeric[],
           ${products.map((p) => p.totalAmount)}::numeric[])`
+  const location = typeof delta.locationId === 'number' ? sql`${delta.locationId}::bigint` : sql`(${delta.locationId})`
   const at = delta.at instanceof Date ? sql`${delta.at}::timestamptz` : delta.at
   const shard =
     typeof delta.invoiceId === 'number'
@@ -80,30 +86,30 @@ export function salesRollupCtes(
   const { products: productsCte, location: locationCte } = ROLLUP_CTE_SQL
   return sql`${productsCte} as (
       -- per product and quarter hour, in product order, so concurrent sales lock these rows alike
-      insert into sales_rollup_product_hour as r (location_id, bucket, product_id, quantity, net_amount, tax_amount,
+      insert into sales_rollup_product_hour as r (location_id, bucket, channel, product_id, quantity, net_amount, tax_amount,
         total_amount)
-      select ${delta.locationId}::bigint, ${rollupBucketOf(at)}, t.product_id,
+      select ${location}, ${rollupBucketOf(at)}, ${delta.channel}::text, t.product_id,
         sum(t.quantity), sum(t.net_amount), sum(t.tax_amount), sum(t.total_amount)
       from (${productRows}) as t(product_id, quantity, net_amount, tax_amount, total_amount)
       ${after}
       ${when}
       group by t.product_id
       order by t.product_id
-      on conflict (location_id, bucket, product_id) do update
+      on conflict (location_id, bucket, channel, product_id) do update
         set quantity = r.quantity + excluded.quantity, net_amount = r.net_amount + excluded.net_amount,
           tax_amount = r.tax_amount + excluded.tax_amount, total_amount = r.total_amount + excluded.total_amount
       returning r.product_id
     ), ${locationCte} as (
       -- per location, quarter hour and shard: the shard spreads concurrent tills over several rows
-      insert into sales_rollup_hour as r (location_id, bucket, shard, invoices, returns, net_amount, tax_amount,
+      insert into sales_rollup_hour as r (location_id, bucket, channel, shard, invoices, returns, net_amount, tax_amount,
         total_amount, discount_amount)
-      select ${delta.locationId}::bigint, ${rollupBucketOf(at)}, ${shard},
+      select ${location}, ${rollupBucketOf(at)}, ${delta.channel}::text, ${shard},
         ${delta.invoices}::bigint, ${delta.returns}::bigint, ${delta.netAmount}::numeric, ${delta.taxAmount}::numeric,
         ${delta.totalAmount}::numeric, ${delta.discountAmount}::numeric
       -- reading the product upserts makes them finish first: the lock order is the same in every statement
       from (select count(*) from ${productsCte}) as products_first
       ${when}
-      on conflict (location_id, bucket, shard) do update
+      on conflict (location_id, bucket, channel, shard) do update
         set invoices = r.invoices + excluded.invoices, returns = r.returns + excluded.returns,
           net_amount = r.net_amount + excluded.net_amount, tax_amount = r.tax_amount + excluded.tax_amount,
           total_amount = r.total_amount + excluded.total_amount,

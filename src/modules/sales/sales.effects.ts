@@ -57,6 +57,7 @@ export function effectCtes(effect: SalesEffect | null, source: EffectSource): Ra
     {
       ...effect.totals,
       locationId: effect.locationId,
+      channel: 'pos',
       at: source.at,
       invoiceId: source.invoiceId,
       products: sql`select l.product_id, ${sign} * l.base_quantity, ${sign} * l.net_amount, ${sign} * l.tax_amount,
