@@ -15,6 +15,7 @@ import type { DatabaseKind, Db } from '../src/infra/db/database.ts'
 import { checksumOf, migrate, readMigrationFiles } from '../src/infra/db/migrations.ts'
 import { pgliteParsers } from '../src/infra/db/type-parsers.ts'
 import { forgetCachedEntriesOf } from '../src/infra/cache/caches-of-database.ts'
+import { tempFolderWith } from './temp-folder.ts'
 
 export const testDatabaseUrl = process.env['BRISK_TEST_DATABASE_URL'] || undefined
 
@@ -33,13 +34,13 @@ export function databaseKinds(): DatabaseKind[] {
  * Creating a PGlite instance runs initdb (~2 s). A migrated data folder is dumped once per set of
  * migrations and loaded by every test file, which is several times faster.
  */
-export async function pgliteTemplate(): Promise<Blob> {
-  const key = checksumOf(migrationList()).slice(0, 16)
+export async function pgliteTemplate(through?: string): Promise<Blob> {
+  const key = checksumOf(migrationList(through)).slice(0, 16)
   const file = path.join(os.tmpdir(), `brisk-pglite-template-${key}.tar`)
   if (!fs.existsSync(file)) {
     const pglite = await PGlite.create({ parsers: pgliteParsers })
     const db = wrapPglite(pglite, 'template')
-    await migrate(db.primary)
+    await migrate(db.primary, { dir: migrationsDir(through) })
     const dump = await pglite.dumpDataDir('none')
     await db.close()
     const tmp = `${file}.${process.pid}.tmp`
@@ -50,9 +51,24 @@ export async function pgliteTemplate(): Promise<Blob> {
   return fs.openAsBlob(file)
 }
 
-/** The project's migrations, one `name checksum` line each. */
-function migrationList(): string {
-  return readMigrationFiles()
+/** The project's migrations, or those up to `through` (a file name) for a database an earlier release left. */
+function migrationFiles(through?: string) {
+  const files = readMigrationFiles()
+  if (through === undefined) return files
+  const last = files.findIndex((f) => f.name === through)
+  if (last < 0) throw new Error(`No migration ${through}`)
+  return files.slice(0, last + 1)
+}
+
+/** A folder of the migrations up to `through`, for migrate(); undefined (the project's folder) for all. */
+function migrationsDir(through?: string): string | undefined {
+  if (through === undefined) return undefined
+  return tempFolderWith('brisk-migrations-', Object.fromEntries(migrationFiles(through).map((f) => [f.name, f.sql])))
+}
+
+/** The migrations (see migrationFiles), one `name checksum` line each. */
+function migrationList(through?: string): string {
+  return migrationFiles(through)
     .map((f) => `${f.name} ${f.checksum}`)
     .join('\n')
 }
@@ -61,10 +77,12 @@ function migrationList(): string {
  * A database loaded from the PGlite dump or cloned from the template holds these very migrations,
  * so one query checks it; migrate() runs only if that check fails (and then applies or refuses).
  */
-async function migrateUnlessCurrent(db: Db): Promise<void> {
+async function migrateUnlessCurrent(db: Db, through?: string): Promise<void> {
   const { rows } = await sql<{ name: string; checksum: string }>`
     select name, checksum from brisk_migration order by name`.execute(db.primary)
-  if (rows.map((r) => `${r.name} ${r.checksum}`).join('\n') !== migrationList()) await migrate(db.primary)
+  if (rows.map((r) => `${r.name} ${r.checksum}`).join('\n') !== migrationList(through)) {
+    await migrate(db.primary, { dir: migrationsDir(through) })
+  }
 }
 
 function postgresUrl(database: string): string {
@@ -96,21 +114,29 @@ export async function createTemplateDatabase(name: string): Promise<void> {
   }
 }
 
-export async function openTestDb(kind: DatabaseKind): Promise<Db> {
+export interface TestDbOptions {
+  /** The last migration to apply (a file name): the schema an earlier release ran on. Default: all of them. */
+  migratedThrough?: string
+}
+
+export async function openTestDb(kind: DatabaseKind, options: TestDbOptions = {}): Promise<Db> {
+  const through = options.migratedThrough
   if (kind === 'pglite') {
-    const pglite = await PGlite.create({ parsers: pgliteParsers, loadDataDir: await pgliteTemplate() })
+    const pglite = await PGlite.create({ parsers: pgliteParsers, loadDataDir: await pgliteTemplate(through) })
     const db = wrapPglite(pglite, 'test PGlite')
-    await migrateUnlessCurrent(db)
+    await migrateUnlessCurrent(db, through)
     return db
   }
+  // the template holds every migration: a database of fewer is migrated here
+  const template = through === undefined ? templateDatabase : undefined
   // Named after the template, so that run-tests.mjs finds and drops whatever a crashed file left.
   const name = `${templateDatabase ?? 'brisk_test'}_${process.pid}_${randomBytes(4).toString('hex')}`
   const url = postgresUrl(name)
   // CREATE DATABASE … TEMPLATE needs the template free of sessions; its creator has exited by now.
-  await onServer((admin) => admin.query(`create database ${name}${templateDatabase ? ` template ${templateDatabase}` : ''}`))
+  await onServer((admin) => admin.query(`create database ${name}${template ? ` template ${template}` : ''}`))
   const db = connectPostgres({ url, poolSize: 12, statementTimeoutMs: 30_000 })
-  if (templateDatabase) await migrateUnlessCurrent(db)
-  else await migrate(db.primary)
+  if (template) await migrateUnlessCurrent(db)
+  else await migrate(db.primary, { dir: migrationsDir(through) })
   return {
     ...db,
     close: async () => {
@@ -165,7 +191,7 @@ export interface DbContext {
  * Declares `fn`'s tests once per database kind. The database is opened once per kind and file,
  * and emptied before every test.
  */
-export function describeEachDatabase(name: string, fn: (ctx: DbContext) => void): void {
+export function describeEachDatabase(name: string, fn: (ctx: DbContext) => void, options: TestDbOptions = {}): void {
   for (const kind of databaseKinds()) {
     describe(`${name} [${kind}]`, () => {
       let db: Db | undefined
@@ -177,7 +203,7 @@ export function describeEachDatabase(name: string, fn: (ctx: DbContext) => void)
         },
       }
       before(async () => {
-        db = await openTestDb(kind)
+        db = await openTestDb(kind, options)
       })
       after(async () => {
         await db?.close()

@@ -180,6 +180,7 @@ const repositories: RepositorySnapshot[] = [
     cases: {
       applySalesRollups: (db) =>
         reporting.applySalesRollups(db, {
+          channel: 'pos',
           locationId: 1,
           at,
           invoiceId: 1,
@@ -200,6 +201,7 @@ const repositories: RepositorySnapshot[] = [
           timeZone: 'UTC',
           limit: 10,
           by: 'total',
+          channel: 'online',
         }),
     },
   },

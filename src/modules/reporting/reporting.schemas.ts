@@ -13,15 +13,34 @@ const TimeZone = Type.Optional(
   }),
 )
 
+const channel = (description: string) => Type.Union([Type.Literal('pos'), Type.Literal('online')], { description })
+const ChannelQuery = Type.Optional(
+  channel("Only the sales of this channel: 'pos' (the tills' invoices) or 'online' (orders); default both, summed"),
+)
+const ChannelAsked = Type.Union([channel("'pos' (the tills' invoices) or 'online' (orders)"), Type.Null()], {
+  description: 'The channel asked for; null: both, summed',
+})
+
 export const HourlySalesQuery = Type.Object(
-  { locationId: Id, date: DateString, timeZone: TimeZone },
+  { locationId: Id, date: DateString, timeZone: TimeZone, channel: ChannelQuery },
   { additionalProperties: false },
 )
+
+const HourFigures = {
+  invoices: Type.Integer({ description: 'Invoices submitted (pos) and orders placed (online), minus those cancelled' }),
+  returns: Type.Integer(),
+  netAmount: Money,
+  taxAmount: Money,
+  totalAmount: Money,
+  discountAmount: Money,
+}
+const ChannelFigures = Type.Object(HourFigures)
 
 export const HourlySales = Type.Object({
   locationId: Type.Integer(),
   date: Type.String(),
   timeZone: Type.String(),
+  channel: ChannelAsked,
   hours: Type.Array(
     Type.Object({
       hour: Type.String({
@@ -30,12 +49,15 @@ export const HourlySales = Type.Object({
         examples: ['2026-11-22T09:00:00+01:00'],
       }),
       hourUtc: Type.String({ format: 'date-time', description: 'The same instant in UTC' }),
-      invoices: Type.Integer({ description: 'Invoices submitted, minus those cancelled' }),
-      returns: Type.Integer(),
-      netAmount: Money,
-      taxAmount: Money,
-      totalAmount: Money,
-      discountAmount: Money,
+      ...HourFigures,
+      byChannel: Type.Object(
+        { pos: ChannelFigures, online: ChannelFigures },
+        {
+          description:
+            "The hour's figures by channel, till (pos) and web (online) sales; they sum to the hour's own. With `channel` " +
+            'given, the other channel shows zeros.',
+        },
+      ),
     }),
   ),
 })
@@ -48,6 +70,7 @@ export const TopProductsQuery = Type.Object(
     timeZone: TimeZone,
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 10 })),
     by: Type.Optional(Type.Union([Type.Literal('total'), Type.Literal('quantity')])),
+    channel: ChannelQuery,
   },
   { additionalProperties: false },
 )
@@ -58,6 +81,7 @@ export const TopProducts = Type.Object({
   to: Type.String(),
   timeZone: Type.String(),
   by: Type.String(),
+  channel: ChannelAsked,
   items: Type.Array(
     Type.Object({
       productId: Type.Integer(),

@@ -2,6 +2,7 @@ import type { Db } from '../../infra/db/database.ts'
 import { decimalString, money } from '../../infra/decimal.ts'
 import { invalid } from '../../infra/errors.ts'
 import { type Principal, requireLocation } from '../access/index.ts'
+import type { SalesChannel } from './reporting.fragments.ts'
 import * as repo from './reporting.repository.ts'
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/
@@ -36,30 +37,45 @@ function localTimeOf(instant: Date, localClock: string): string {
   return `${localClock}${minutes < 0 ? '-' : '+'}${twoDigits(Math.floor(offset / 60))}:${twoDigits(offset % 60)}`
 }
 
+/** The figures of `row` under the column prefix `prefix` ('' for all channels, 'pos_', 'online_'). */
+function hourFigures(row: repo.HourlySalesRow, prefix: '' | `${SalesChannel}_`) {
+  const figures = row as unknown as Record<string, string | number>
+  const column = (name: keyof repo.HourlyFigures) => figures[`${prefix}${name}`]!
+  return {
+    invoices: Number(column('invoices')),
+    returns: Number(column('returns')),
+    netAmount: money(String(column('net_amount'))),
+    taxAmount: money(String(column('tax_amount'))),
+    totalAmount: money(String(column('total_amount'))),
+    discountAmount: money(String(column('discount_amount'))),
+  }
+}
+
 /** Sales reports read only the rollups (never the invoices), from the reader: replica lag is acceptable. */
 export function createReportingService(db: Db) {
   return {
-    async salesByHour(principal: Principal, query: { locationId: number; date: string; timeZone?: string | undefined }) {
+    async salesByHour(
+      principal: Principal,
+      query: { locationId: number; date: string; timeZone?: string | undefined; channel?: SalesChannel | undefined },
+    ) {
       requireLocation(principal, query.locationId)
       const timeZone = checkTimeZone(query.timeZone ?? 'UTC')
       const rows = await repo.readHourlySales(db.reader, {
         locationId: query.locationId,
         date: checkDate(query.date, 'date'),
         timeZone,
+        channel: query.channel,
       })
       return {
         locationId: query.locationId,
         date: query.date,
         timeZone,
+        channel: query.channel ?? null,
         hours: rows.map((r) => ({
           hour: localTimeOf(r.hour, r.local_hour),
           hourUtc: r.hour.toISOString(),
-          invoices: Number(r.invoices),
-          returns: Number(r.returns),
-          netAmount: money(r.net_amount),
-          taxAmount: money(r.tax_amount),
-          totalAmount: money(r.total_amount),
-          discountAmount: money(r.discount_amount),
+          ...hourFigures(r, ''),
+          byChannel: { pos: hourFigures(r, 'pos_'), online: hourFigures(r, 'online_') },
         })),
       }
     },
@@ -73,6 +89,7 @@ export function createReportingService(db: Db) {
         timeZone?: string | undefined
         limit?: number | undefined
         by?: 'total' | 'quantity' | undefined
+        channel?: SalesChannel | undefined
       },
     ) {
       requireLocation(principal, query.locationId)
@@ -88,6 +105,7 @@ export function createReportingService(db: Db) {
         timeZone,
         limit: query.limit ?? 10,
         by,
+        channel: query.channel,
       })
       return {
         locationId: query.locationId,
@@ -95,6 +113,7 @@ export function createReportingService(db: Db) {
         to: toDate,
         timeZone,
         by,
+        channel: query.channel ?? null,
         items: rows.map((r) => ({
           productId: r.product_id,
           sku: r.sku,

@@ -11,6 +11,8 @@ export interface SalesRollupHourTable {
   location_id: number
   /** start of a 15-minute UTC interval (date_bin from the epoch) */
   bucket: Date
+  /** 'pos' (invoices) or 'online' (orders) */
+  channel: ColumnType<'pos' | 'online', 'pos' | 'online' | undefined, 'pos' | 'online'>
   shard: number
   invoices: Count
   returns: Count
@@ -25,6 +27,8 @@ export interface SalesRollupProductHourTable {
   location_id: number
   /** start of a 15-minute UTC interval, as in sales_rollup_hour */
   bucket: Date
+  /** 'pos' (invoices) or 'online' (orders) */
+  channel: ColumnType<'pos' | 'online', 'pos' | 'online' | undefined, 'pos' | 'online'>
   product_id: number
   quantity: Sum
   net_amount: Sum

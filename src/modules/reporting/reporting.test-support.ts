@@ -5,7 +5,7 @@
 import { sql } from 'kysely'
 import type { Db, Executor } from '../../infra/db/database.ts'
 import { Big, money } from '../../infra/decimal.ts'
-import type { SalesRollupDelta } from './reporting.fragments.ts'
+import { rollupBucketOf, SALES_ROLLUP_SHARDS, type SalesChannel, type SalesRollupDelta } from './reporting.fragments.ts'
 import { applySalesRollups } from './reporting.repository.ts'
 
 /** An invoice or a return as the tests sum it: when it counts and what it is worth. */
@@ -98,6 +98,7 @@ export async function rollupDeltaOf(db: Executor, invoiceId: number, at: Date, s
     select product_id, base_quantity, net_amount, tax_amount, total_amount from sales_invoice_line
     where invoice_id = ${invoiceId}`.execute(db)
   return {
+    channel: 'pos',
     locationId: invoice.location_id,
     at,
     invoiceId,
@@ -130,4 +131,140 @@ export async function placeSaleAt(db: Db, invoiceId: number, at: Date, countedAt
 export async function deleteRollups(db: Db, locationId: number): Promise<void> {
   await sql`delete from sales_rollup_hour where location_id = ${locationId}`.execute(db.primary)
   await sql`delete from sales_rollup_product_hour where location_id = ${locationId}`.execute(db.primary)
+}
+
+/** A sales_rollup_hour row as the tests compare them: figures as plain decimals ("1.5", "0"). */
+export interface ShardRollup {
+  bucket: string
+  channel: SalesChannel
+  shard: number
+  invoices: number
+  returns: number
+  net: string
+  tax: string
+  total: string
+  discount: string
+}
+
+/** A sales_rollup_product_hour row as the tests compare them. */
+export interface ProductRollup {
+  bucket: string
+  channel: SalesChannel
+  productId: number
+  quantity: string
+  net: string
+  tax: string
+  total: string
+}
+
+/** Rollup rows of a location by (bucket, channel, shard) and (bucket, channel, product), in key order, all-zero rows left out. */
+export interface Rollups {
+  shards: ShardRollup[]
+  products: ProductRollup[]
+}
+
+type RollupRow = Record<'net' | 'tax' | 'total', string> & { bucket: Date; channel: SalesChannel }
+type ShardRow = RollupRow & { shard: number; invoices: string; returns: string; discount: string }
+type ProductRow = RollupRow & { product_id: number; quantity: string }
+
+const plain = (value: string) => new Big(value).toFixed()
+
+function comparable(shards: ShardRow[], products: ProductRow[]): Rollups {
+  return {
+    shards: shards.map((r) => ({
+      bucket: r.bucket.toISOString(),
+      channel: r.channel,
+      shard: Number(r.shard),
+      invoices: Number(r.invoices),
+      returns: Number(r.returns),
+      net: plain(r.net),
+      tax: plain(r.tax),
+      total: plain(r.total),
+      discount: plain(r.discount),
+    })),
+    products: products.map((r) => ({
+      bucket: r.bucket.toISOString(),
+      channel: r.channel,
+      productId: Number(r.product_id),
+      quantity: plain(r.quantity),
+      net: plain(r.net),
+      tax: plain(r.tax),
+      total: plain(r.total),
+    })),
+  }
+}
+
+/** The rollup rows of a location as stored (see Rollups). */
+export async function storedRollups(db: Executor, locationId: number): Promise<Rollups> {
+  const { rows: shards } = await sql<ShardRow>`
+    select bucket, channel, shard, invoices::text, returns::text, net_amount::text as net, tax_amount::text as tax,
+      total_amount::text as total, discount_amount::text as discount
+    from sales_rollup_hour
+    where location_id = ${locationId}
+      and (invoices <> 0 or returns <> 0 or net_amount <> 0 or tax_amount <> 0 or total_amount <> 0 or discount_amount <> 0)
+    order by bucket, channel, shard`.execute(db)
+  const { rows: products } = await sql<ProductRow>`
+    select bucket, channel, product_id, quantity::text, net_amount::text as net, tax_amount::text as tax,
+      total_amount::text as total
+    from sales_rollup_product_hour
+    where location_id = ${locationId} and (quantity <> 0 or net_amount <> 0 or tax_amount <> 0 or total_amount <> 0)
+    order by bucket, channel, product_id`.execute(db)
+  return comparable(shards, products)
+}
+
+/**
+ * What the rollups of a location must hold (see Rollups), recomputed from what was sold there: the
+ * submitted invoices and the returns of the tills (channel 'pos'); the orders not cancelled and the
+ * order returns (channel 'online'), goods only, in the order's shard, a return at its own time.
+ */
+export async function recomputedRollups(db: Executor, locationId: number): Promise<Rollups> {
+  const bucket = (at: string) => rollupBucketOf(sql.ref(at))
+  const { rows: shards } = await sql<ShardRow>`
+    with counted as (
+      select ${bucket('i.submitted_at')} as bucket, 'pos' as channel, i.id % ${SALES_ROLLUP_SHARDS} as shard,
+        1 as invoices, 0 as returns, i.net_total as net, i.tax_total as tax, i.total, i.line_discount_total + i.discount_amount as discount
+      from sales_invoice i where i.location_id = ${locationId} and i.status = 'submitted'
+      union all
+      select ${bucket('r.created_at')}, 'pos', r.invoice_id % ${SALES_ROLLUP_SHARDS}, 0, 1, -r.net_amount, -r.tax_amount,
+        -r.total_amount, 0
+      from sales_return r where r.location_id = ${locationId}
+      union all
+      select ${bucket('o.created_at')}, 'online', o.id % ${SALES_ROLLUP_SHARDS}, 1, 0, o.subtotal, o.tax_total,
+        o.subtotal + o.tax_total, 0
+      from online_order o where o.location_id = ${locationId} and o.status <> 'cancelled'
+      union all
+      select ${bucket('r.created_at')}, 'online', r.order_id % ${SALES_ROLLUP_SHARDS}, 0, 1, -sum(l.net_amount),
+        -sum(l.tax_amount), -sum(l.total_amount), 0
+      from online_order_return r join online_order_return_line l on l.return_id = r.id
+      where r.location_id = ${locationId}
+      group by r.id
+    )
+    select bucket, channel, shard, sum(invoices)::text as invoices, sum(returns)::text as returns, sum(net)::text as net,
+      sum(tax)::text as tax, sum(total)::text as total, sum(discount)::text as discount
+    from counted group by bucket, channel, shard
+    having sum(invoices) <> 0 or sum(returns) <> 0 or sum(net) <> 0 or sum(tax) <> 0 or sum(total) <> 0 or sum(discount) <> 0
+    order by bucket, channel, shard`.execute(db)
+  const { rows: products } = await sql<ProductRow>`
+    with counted as (
+      select ${bucket('i.submitted_at')} as bucket, 'pos' as channel, l.product_id, l.base_quantity as quantity,
+        l.net_amount as net, l.tax_amount as tax, l.total_amount as total
+      from sales_invoice i join sales_invoice_line l on l.invoice_id = i.id
+      where i.location_id = ${locationId} and i.status = 'submitted'
+      union all
+      select ${bucket('r.created_at')}, 'pos', l.product_id, -l.base_quantity, -l.net_amount, -l.tax_amount, -l.total_amount
+      from sales_return r join sales_return_line l on l.return_id = r.id where r.location_id = ${locationId}
+      union all
+      select ${bucket('o.created_at')}, 'online', l.product_id, l.base_quantity, l.net_amount, l.tax_amount, l.total_amount
+      from online_order o join online_order_line l on l.order_id = o.id
+      where o.location_id = ${locationId} and o.status <> 'cancelled'
+      union all
+      select ${bucket('r.created_at')}, 'online', l.product_id, -l.base_quantity, -l.net_amount, -l.tax_amount, -l.total_amount
+      from online_order_return r join online_order_return_line l on l.return_id = r.id where r.location_id = ${locationId}
+    )
+    select bucket, channel, product_id, sum(quantity)::text as quantity, sum(net)::text as net, sum(tax)::text as tax,
+      sum(total)::text as total
+    from counted group by bucket, channel, product_id
+    having sum(quantity) <> 0 or sum(net) <> 0 or sum(tax) <> 0 or sum(total) <> 0
+    order by bucket, channel, product_id`.execute(db)
+  return comparable(shards, products)
 }
