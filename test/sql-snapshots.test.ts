@@ -13,6 +13,8 @@ import * as catalog from '../src/modules/catalog/catalog.repository.ts'
 import * as customers from '../src/modules/customers/customers.repository.ts'
 import * as inventory from '../src/modules/inventory/inventory.repository.ts'
 import * as orders from '../src/modules/orders/orders.repository.ts'
+import * as placement from '../src/modules/orders/orders.placement.repository.ts'
+import * as orderReads from '../src/modules/orders/orders.read.repository.ts'
 import * as reporting from '../src/modules/reporting/reporting.repository.ts'
 import * as sales from '../src/modules/sales/sales.repository.ts'
 import type { SalesEffect } from '../src/modules/sales/sales.effects.ts'
@@ -293,6 +295,8 @@ const repositories: RepositorySnapshot[] = [
     exports: orders,
     cases: {
       insertGuestCart: (db) => orders.insertGuestCart(db, { tokenHash: 't', expiresAt: at }),
+      insertGuestCartWithLines: (db) =>
+        orders.insertGuestCartWithLines(db, { tokenHash: 't', expiresAt: at }, [{ product_id: 1, unit: 'each', quantity: '2' }]),
       upsertCustomerCart: (db) => orders.upsertCustomerCart(db, { customerId: 1, expiresAt: at }),
       deleteExpiredCustomerCart: (db) => orders.deleteExpiredCustomerCart(db, 1),
       'touchCart: a guest': (db) => orders.touchCart(db, { tokenHash: 't' }, at),
@@ -313,6 +317,53 @@ const repositories: RepositorySnapshot[] = [
       updateShippingMethod: (db) => orders.updateShippingMethod(db, 1, { name: 'Standard', active: false, position: 2 }),
       replaceShippingRates: (db) => orders.replaceShippingRates(db, 1, [{ country: 'DE', price: '4.90', free_over: null }]),
       findShippingRatesForCountry: (db) => orders.findShippingRatesForCountry(db, 'DE'),
+    },
+  },
+  {
+    file: 'src/modules/orders/orders.placement.repository.ts',
+    exports: placement,
+    cases: {
+      'findCheckoutCart: a guest': (db) => placement.findCheckoutCart(db, { tokenHash: 't' }, { methodCode: 'standard', country: 'DE' }),
+      'findCheckoutCart: a customer': (db) => placement.findCheckoutCart(db, { customerId: 1 }, { methodCode: 'standard', country: 'DE' }),
+      insertOrder: (db) =>
+        placement.insertOrder(
+          db,
+          {
+            id: 1,
+            at,
+            cart: { id: 1, version: 1 },
+            customerId: null,
+            email: 'guest@example.com',
+            accessTokenHash: 't',
+            status: 'paid',
+            shippingMethod: { id: 1, name: 'Standard' },
+            shippingAddress: { name: 'Ada', country: 'DE' },
+            shippingCountry: 'DE',
+            subtotal: '2.50',
+            taxTotal: '0.25',
+            shippingTotal: '4.90',
+            total: '7.65',
+            goodsTotal: '2.75',
+            paymentProvider: 'test',
+            paymentReference: 'test_1',
+            paidTotal: '7.65',
+            lines: [{ id: 1, position: 0, product_id: 1, sku: 'SKU-1', name: 'Product', unit: 'each', quantity: '1', factor: '1', base_quantity: '1', unit_price: '2.50', tax_rate: '10', net_amount: '2.50', tax_amount: '0.25', total_amount: '2.75' }],
+            catalog: [{ position: 0, price: '2.50' }],
+            actor: 'guest',
+          },
+          storeResponse,
+        ),
+    },
+  },
+  {
+    file: 'src/modules/orders/orders.read.repository.ts',
+    exports: orderReads,
+    cases: {
+      'findOrder: a customer': (db) => orderReads.findOrder(db, 1, { customerId: 1 }),
+      'findOrder: a guest': (db) => orderReads.findOrder(db, 1, { accessTokenHash: 't' }),
+      'findOrder: staff of some locations': (db) => orderReads.findOrder(db, 1, { locationIds: [1, 2] }),
+      'listOrders: staff of every location': (db) =>
+        orderReads.listOrders(db, { locationIds: undefined }, { status: 'paid', from: at, to: at, before: 10, limit: 20 }),
     },
   },
 ]

@@ -53,6 +53,11 @@ export interface IdempotentWriter {
    * in one with the key's claim and stored response otherwise.
    */
   inTransactionIfKeyed<T>(write: IdempotentWrite, work: (executor: Executor, key: ClaimedKey | null) => Promise<T>): Promise<Replayable<T>>
+  /**
+   * The stored response of an earlier request with the write's key (one statement), for a write
+   * whose first success removed what a retry would start from (an order empties its cart).
+   */
+  findReplay<T>(write: IdempotentWrite): Promise<Replayable<T> | undefined>
 }
 
 /** Stable JSON: object keys sorted, so the same body always hashes the same. */
@@ -75,9 +80,9 @@ async function claimAndRun<T>(
   key: string,
   work: (trx: Transaction<Database>, key: ClaimedKey) => Promise<T>,
 ): Promise<Replayable<T>> {
-  const requestHash = createHash('sha256').update(`${write.operation}\n${canonicalJson(write.request)}`).digest('hex')
+  const requestHash = hashOf(write)
   const { scope, operation } = write
-  const { ttlHours, codePrefix } = options
+  const { ttlHours } = options
   // a key older than the TTL counts as absent: this request takes its row over
   const claimed = await repo.claimUnexpiredIdempotencyKey(trx, { scope, key, operation, requestHash, ttlHours })
   if (claimed) {
@@ -93,12 +98,24 @@ async function claimAndRun<T>(
     return { body, replayed: false }
   }
   const existing = await repo.findIdempotencyKey(trx, scope, key)
-  if (!existing || existing.response === null) {
-    throw conflict(`${codePrefix}_IDEMPOTENCY_KEY_IN_USE`, 'A request with this Idempotency-Key is still being processed.')
-  }
+  const replay = replayOf<T>(options, existing, operation, requestHash)
+  if (!replay) throw conflict(`${options.codePrefix}_IDEMPOTENCY_KEY_IN_USE`, 'A request with this Idempotency-Key is still being processed.')
+  return replay
+}
+
+const hashOf = (write: IdempotentWrite) => createHash('sha256').update(`${write.operation}\n${canonicalJson(write.request)}`).digest('hex')
+
+/** The stored response for the same request; undefined while none is stored; refused for another request. */
+function replayOf<T>(
+  options: WriterOptions,
+  existing: Awaited<ReturnType<typeof repo.findIdempotencyKey>>,
+  operation: string,
+  requestHash: string,
+): Replayable<T> | undefined {
+  if (!existing || existing.response === null) return undefined
   if (existing.operation !== operation || existing.request_hash !== requestHash) {
     throw invalid(
-      `${codePrefix}_IDEMPOTENCY_KEY_REUSED`,
+      `${options.codePrefix}_IDEMPOTENCY_KEY_REUSED`,
       'This Idempotency-Key was already used for a different request; use a new key for a new request.',
       { operation: existing.operation },
     )
@@ -133,6 +150,12 @@ export function createIdempotentWriter(db: Db, options: WriterOptions): Idempote
         if (key === undefined) return { body: await work(trx, null), replayed: false }
         return claimAndRun(options, trx, write, key, work)
       })
+    },
+    async findReplay<T>(write: IdempotentWrite) {
+      const key = keyOf(write)
+      if (key === undefined) return undefined
+      const existing = await repo.findIdempotencyKey(db.primary, write.scope, key)
+      return replayOf<T>(options, existing, write.operation, hashOf(write))
     },
     async inTransactionIfKeyed(write, work) {
       const key = keyOf(write)

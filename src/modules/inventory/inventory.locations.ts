@@ -16,6 +16,8 @@ export function toLocation(row: LocationRow) {
     name: row.name,
     kind: row.kind,
     allowNegativeStock: row.allow_negative_stock,
+    sellsOnline: row.sells_online,
+    onlinePriority: row.online_priority,
     createdAt: row.created_at.toISOString(),
   }
 }

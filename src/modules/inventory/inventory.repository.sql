@@ -64,7 +64,7 @@ select * from "location" where "id" in ($1, $2);
 select "id" from "location" order by "id";
 
 -- insertLocation
-insert into "location" ("code", "name", "kind", "allow_negative_stock") values ($1, $2, $3, $4) on conflict ("code") do nothing returning *;
+insert into "location" ("code", "name", "kind", "allow_negative_stock", "sells_online", "online_priority") values ($1, $2, $3, $4, $5, $6) on conflict ("code") do nothing returning *;
 
 -- updateLocation
 update "location" set "name" = $1, "kind" = $2, "allow_negative_stock" = $3 where "id" = $4 returning *;

@@ -45,11 +45,25 @@ export function listLocationIds(db: Executor) {
 
 export function insertLocation(
   db: Executor,
-  values: { code: string; name: string; kind: 'store' | 'warehouse'; allowNegativeStock: boolean },
+  values: {
+    code: string
+    name: string
+    kind: 'store' | 'warehouse'
+    allowNegativeStock: boolean
+    sellsOnline?: boolean | undefined
+    onlinePriority?: number | undefined
+  },
 ) {
   return db
     .insertInto('location')
-    .values({ code: values.code, name: values.name, kind: values.kind, allow_negative_stock: values.allowNegativeStock })
+    .values({
+      code: values.code,
+      name: values.name,
+      kind: values.kind,
+      allow_negative_stock: values.allowNegativeStock,
+      sells_online: values.sellsOnline ?? false,
+      online_priority: values.onlinePriority ?? 0,
+    })
     .onConflict((oc) => oc.column('code').doNothing())
     .returningAll()
     .executeTakeFirst()
@@ -58,7 +72,13 @@ export function insertLocation(
 export function updateLocation(
   db: Executor,
   id: number,
-  values: { name?: string | undefined; kind?: 'store' | 'warehouse' | undefined; allowNegativeStock?: boolean | undefined },
+  values: {
+    name?: string | undefined
+    kind?: 'store' | 'warehouse' | undefined
+    allowNegativeStock?: boolean | undefined
+    sellsOnline?: boolean | undefined
+    onlinePriority?: number | undefined
+  },
 ) {
   return db
     .updateTable('location')
@@ -66,6 +86,8 @@ export function updateLocation(
       ...(values.name !== undefined ? { name: values.name } : {}),
       ...(values.kind !== undefined ? { kind: values.kind } : {}),
       ...(values.allowNegativeStock !== undefined ? { allow_negative_stock: values.allowNegativeStock } : {}),
+      ...(values.sellsOnline !== undefined ? { sells_online: values.sellsOnline } : {}),
+      ...(values.onlinePriority !== undefined ? { online_priority: values.onlinePriority } : {}),
     })
     .where('id', '=', id)
     .returningAll()

@@ -46,6 +46,8 @@ export const Location = Type.Object({
   name: Type.String(),
   kind: LocationKind,
   allowNegativeStock: Type.Boolean(),
+  sellsOnline: Type.Boolean({ description: 'Online orders are fulfilled from the locations that sell online' }),
+  onlinePriority: Type.Integer({ description: 'Which online location fulfils an order first: lowest first' }),
   createdAt: Type.String({ format: 'date-time' }),
 })
 
@@ -55,6 +57,10 @@ export const CreateLocationBody = Type.Object(
     name: Text({ minLength: 1, maxLength: 200 }),
     kind: Type.Optional(LocationKind),
     allowNegativeStock: Type.Optional(Type.Boolean()),
+    sellsOnline: Type.Optional(Type.Boolean({ description: 'Fulfil online orders from here (default false)' })),
+    onlinePriority: Type.Optional(
+      Type.Integer({ minimum: -1000000, maximum: 1000000, description: 'Among online locations, lowest first (default 0)' }),
+    ),
   },
   { additionalProperties: false },
 )
@@ -64,6 +70,10 @@ export const UpdateLocationBody = Type.Object(
     name: Type.Optional(Text({ minLength: 1, maxLength: 200 })),
     kind: Type.Optional(LocationKind),
     allowNegativeStock: Type.Optional(Type.Boolean()),
+    sellsOnline: Type.Optional(Type.Boolean({ description: 'Fulfil online orders from here (default false)' })),
+    onlinePriority: Type.Optional(
+      Type.Integer({ minimum: -1000000, maximum: 1000000, description: 'Among online locations, lowest first (default 0)' }),
+    ),
   },
   { additionalProperties: false, minProperties: 1 },
 )

@@ -80,6 +80,8 @@ export interface CreateLocationInput {
   name: string
   kind?: 'store' | 'warehouse' | undefined
   allowNegativeStock?: boolean | undefined
+  sellsOnline?: boolean | undefined
+  onlinePriority?: number | undefined
 }
 
 
@@ -166,6 +168,8 @@ export function createInventoryService(db: Db, cache: Cache = memoryOnlyCache())
         name: input.name,
         kind: input.kind ?? 'store',
         allowNegativeStock: input.allowNegativeStock ?? false,
+        sellsOnline: input.sellsOnline,
+        onlinePriority: input.onlinePriority,
       })
       if (!row) throw conflict('INVENTORY_LOCATION_EXISTS', `A location with code "${input.code}" exists already.`)
       await locations.evict([row.id])

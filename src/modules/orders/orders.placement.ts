@@ -18,6 +18,7 @@ import type { OrderRecord } from './orders.records.ts'
 import type { Authorization, PaymentProviders } from './orders.payments.ts'
 import { priceSellable } from './orders.pricing.ts'
 import * as repo from './orders.placement.repository.ts'
+import type { CartOwner } from './orders.repository.ts'
 import type { NewOrderLine } from './orders.tables.ts'
 
 export interface ShippingAddressInput {
@@ -129,11 +130,10 @@ export function createPlacement(
 ) {
   const { catalog, writes, payments } = options
 
-  async function readCart(caller: CheckoutCaller, input: PlaceOrderInput) {
-    const owner = ownerOf(caller)
-    if (!owner) throw cartNotFound()
+  /** The live cart with what placing needs; undefined when there is none. */
+  async function readCart(owner: CartOwner, input: PlaceOrderInput) {
     const cart = await repo.findCheckoutCart(db.primary, owner, { methodCode: input.shippingMethod, country: input.shippingAddress.country })
-    if (!cart) throw cartNotFound()
+    if (!cart) return undefined
     if (cart.lines.length === 0) throw invalid('ORDERS_CART_EMPTY', 'The cart is empty: add lines before checking out.')
     if (!cart.shipping) {
       throw invalid(
@@ -142,13 +142,23 @@ export function createPlacement(
         { field: '/shippingMethod', country: input.shippingAddress.country },
       )
     }
-    return { cart, shipping: cart.shipping, owner }
+    return { cart, shipping: cart.shipping }
   }
 
   async function placeOrder(caller: CheckoutCaller, input: PlaceOrderInput, writeOptions: WriteOptions = {}): Promise<Replayable<Order>> {
     checkInput(caller, input, payments)
     const expected = new Big(readDecimal(input.expectedTotal, 'expectedTotal', MONEY_LIMITS, 'ORDERS_INVALID_TOTAL'))
-    const { cart, shipping, owner } = await readCart(caller, input)
+    const owner = ownerOf(caller)
+    if (!owner) throw cartNotFound()
+    const write = { scope: scopeOf(owner), operation: 'place order', request: input, options: writeOptions }
+    const found = await readCart(owner, input)
+    if (!found) {
+      // a retry of a placement that succeeded: its cart is gone, its response stored
+      const replay = await writes.findReplay<Order>(write)
+      if (replay) return replay
+      throw cartNotFound()
+    }
+    const { cart, shipping } = found
     const refs = cart.lines.map((l) => ({ productId: l.product_id, unit: l.unit, quantity: l.quantity }))
     let priced = priceOrder(cart, await sellableLinesFromCache(catalog, refs, 'lines'), shipping)
     if (!priced.total.eq(expected)) throw priceChanged(expected, priced.total)
@@ -179,8 +189,6 @@ export function createPlacement(
       catalog: p.catalog,
       actor: guest ? 'guest' : `customer:${owner.customerId}`,
     })
-    const scope = guest ? `cart:${owner.tokenHash}` : `customer:${owner.customerId}`
-    const write = { scope, operation: 'place order', request: input, options: writeOptions }
     try {
       return await writes.inTransactionIfKeyed(write, async (executor, key) => {
         const place = (values: repo.NewOrder) =>
@@ -206,6 +214,9 @@ export function createPlacement(
 
   return { placeOrder }
 }
+
+/** Whose Idempotency-Keys: a guest's are their cart token's, a customer's their own. */
+const scopeOf = (owner: CartOwner) => ('tokenHash' in owner ? `cart:${owner.tokenHash}` : `customer:${owner.customerId}`)
 
 /** The address as the order keeps it. */
 function addressOf(a: ShippingAddressInput) {

@@ -3,6 +3,20 @@
 -- insertGuestCart
 insert into "cart" ("token_hash", "expires_at") values ($1, $2) returning "id", "expires_at", "updated_at";
 
+-- insertGuestCartWithLines
+with c as (
+  insert into cart (token_hash, expires_at) values ($1, $2) returning id, expires_at, updated_at
+), l as (
+  insert into cart_line (cart_id, product_id, unit, quantity)
+  select c.id, a.product_id, a.unit, a.quantity from c cross join unnest($3::bigint[], $4::text[], $5::numeric[]) with ordinality as a(product_id, unit, quantity, n)
+  order by a.n
+  returning id, product_id, unit, quantity
+)
+select c.id, c.expires_at, c.updated_at,
+  coalesce((select json_agg(json_build_object('id', l.id, 'product_id', l.product_id, 'unit', l.unit, 'quantity', l.quantity::text)
+    order by l.id) from l), '[]') as lines
+from c;
+
 -- upsertCustomerCart
 insert into "cart" ("customer_id", "expires_at") values ($1, $2) on conflict ("customer_id") where "customer_id" is not null do update set "expires_at" = $3, "updated_at" = now() returning "id", "expires_at", "updated_at";
 

@@ -1,10 +1,27 @@
 /** What the orders' database tests share: a shop that sells online, and checkout over HTTP. */
 import type { InjectOptions, LightMyRequestResponse } from 'fastify'
 import { sql } from 'kysely'
-import { addStock, createLocation, createProduct } from '../../../test/factories.ts'
-import type { BriskApp } from '../../app.ts'
+import { addStock, createLocation, createProduct, createProducts } from '../../../test/factories.ts'
+import { type BriskApp, buildApp } from '../../app.ts'
+import { loadConfig } from '../../config/config.ts'
 import type { Db } from '../../infra/db/database.ts'
 import { TEST_CARDS } from './orders.payments.ts'
+
+export function openApp(db: Db): Promise<BriskApp> {
+  return buildApp(loadConfig({}, { logLevel: 'silent' }), { db, migrate: false })
+}
+
+let accounts = 0
+
+/** Signs a new customer up over HTTP: their session token, id and email. */
+export async function signUpShopper(app: BriskApp): Promise<{ token: string; id: number; email: string }> {
+  accounts += 1
+  const account = { email: `buyer${accounts}-${process.pid}@example.com`, name: 'Grace Hopper', password: 'correct horse battery' }
+  const response = await app.http.inject({ method: 'POST', url: '/api/store/customers', payload: account })
+  if (response.statusCode !== 201) throw new Error(`sign-up answered ${response.statusCode}: ${response.body}`)
+  const body = response.json() as { token: string; customer: { id: number } }
+  return { token: body.token, id: body.customer.id, email: account.email }
+}
 
 export type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE'
 
@@ -32,10 +49,14 @@ export function storeSender(app: () => BriskApp) {
 export async function onlineShop(db: Db, options: { stock?: string; products?: number; priority?: number } = {}) {
   const location = await createLocation(db)
   await sql`update location set sells_online = true, online_priority = ${options.priority ?? 0} where id = ${location.id}`.execute(db.primary)
-  const products = []
-  for (let i = 0; i < (options.products ?? 2); i += 1) {
-    products.push(await createProduct(db, { price: '2.50', taxRate: '10', units: { box12: '12' } }))
-  }
+  const count = options.products ?? 2
+  const products =
+    count <= 2
+      ? [
+          await createProduct(db, { price: '2.50', taxRate: '10', units: { box12: '12' } }),
+          await createProduct(db, { price: '2.50', taxRate: '10', units: { box12: '12' } }),
+        ].slice(0, count)
+      : await createProducts(db, count, { price: '2.50', taxRate: '10' })
   await addStock(db, location.id, products.map((p) => ({ productId: p.id, quantity: options.stock ?? '100' })))
   await sql`
     insert into shipping_method (code, name) values ('standard', 'Standard') on conflict (code) do nothing`.execute(db.primary)

@@ -158,9 +158,9 @@ select (json_build_object('id', r.id, 'invoice_id', r.invoice_id, 'location_id',
     where a.product_id is null or (i.delta < 0 and a.quantity < 0 and not i.allow_negative)
   ), sales_rollup_products as (
     -- per product and quarter hour, in product order, so concurrent sales lock these rows alike
-    insert into sales_rollup_product_hour as r (location_id, bucket, product_id, quantity, net_amount, tax_amount,
+    insert into sales_rollup_product_hour as r (location_id, bucket, channel, product_id, quantity, net_amount, tax_amount,
       total_amount)
-    select $43::bigint, date_bin('15 minutes', now(), timestamptz '1970-01-01 00:00:00+00'), t.product_id,
+    select $43::bigint, date_bin('15 minutes', now(), timestamptz '1970-01-01 00:00:00+00'), $44::text, t.product_id,
       sum(t.quantity), sum(t.net_amount), sum(t.tax_amount), sum(t.total_amount)
     from (select l.product_id, 1 * l.base_quantity, 1 * l.net_amount, 1 * l.tax_amount,
       1 * l.total_amount from (select product_id, base_quantity, net_amount, tax_amount, total_amount from input) as l) as t(product_id, quantity, net_amount, tax_amount, total_amount)
@@ -168,21 +168,21 @@ select (json_build_object('id', r.id, 'invoice_id', r.invoice_id, 'location_id',
     where exists (select 1 from inv)
     group by t.product_id
     order by t.product_id
-    on conflict (location_id, bucket, product_id) do update
+    on conflict (location_id, bucket, channel, product_id) do update
       set quantity = r.quantity + excluded.quantity, net_amount = r.net_amount + excluded.net_amount,
         tax_amount = r.tax_amount + excluded.tax_amount, total_amount = r.total_amount + excluded.total_amount
     returning r.product_id
   ), sales_rollup_location as (
     -- per location, quarter hour and shard: the shard spreads concurrent tills over several rows
-    insert into sales_rollup_hour as r (location_id, bucket, shard, invoices, returns, net_amount, tax_amount,
+    insert into sales_rollup_hour as r (location_id, bucket, channel, shard, invoices, returns, net_amount, tax_amount,
       total_amount, discount_amount)
-    select $44::bigint, date_bin('15 minutes', now(), timestamptz '1970-01-01 00:00:00+00'), (select id from inv) % $45,
-      $46::bigint, $47::bigint, $48::numeric, $49::numeric,
-      $50::numeric, $51::numeric
+    select $45::bigint, date_bin('15 minutes', now(), timestamptz '1970-01-01 00:00:00+00'), $46::text, (select id from inv) % $47,
+      $48::bigint, $49::bigint, $50::numeric, $51::numeric,
+      $52::numeric, $53::numeric
     -- reading the product upserts makes them finish first: the lock order is the same in every statement
     from (select count(*) from sales_rollup_products) as products_first
     where exists (select 1 from inv)
-    on conflict (location_id, bucket, shard) do update
+    on conflict (location_id, bucket, channel, shard) do update
       set invoices = r.invoices + excluded.invoices, returns = r.returns + excluded.returns,
         net_amount = r.net_amount + excluded.net_amount, tax_amount = r.tax_amount + excluded.tax_amount,
         total_amount = r.total_amount + excluded.total_amount,
@@ -337,40 +337,40 @@ returning true as stock_ok;
     where a.product_id is null or (i.delta < 0 and a.quantity < 0 and not i.allow_negative)
   ), sales_rollup_products as (
     -- per product and quarter hour, in product order, so concurrent sales lock these rows alike
-    insert into sales_rollup_product_hour as r (location_id, bucket, product_id, quantity, net_amount, tax_amount,
+    insert into sales_rollup_product_hour as r (location_id, bucket, channel, product_id, quantity, net_amount, tax_amount,
       total_amount)
-    select $14::bigint, date_bin('15 minutes', $15::timestamptz, timestamptz '1970-01-01 00:00:00+00'), t.product_id,
+    select $14::bigint, date_bin('15 minutes', $15::timestamptz, timestamptz '1970-01-01 00:00:00+00'), $16::text, t.product_id,
       sum(t.quantity), sum(t.net_amount), sum(t.tax_amount), sum(t.total_amount)
     from (select l.product_id, 1 * l.base_quantity, 1 * l.net_amount, 1 * l.tax_amount,
-      1 * l.total_amount from (select product_id, base_quantity, net_amount, tax_amount, total_amount from sales_invoice_line where invoice_id = $16) as l) as t(product_id, quantity, net_amount, tax_amount, total_amount)
+      1 * l.total_amount from (select product_id, base_quantity, net_amount, tax_amount, total_amount from sales_invoice_line where invoice_id = $17) as l) as t(product_id, quantity, net_amount, tax_amount, total_amount)
     cross join (select count(*) from "stock_applied") as earlier_first
 
     group by t.product_id
     order by t.product_id
-    on conflict (location_id, bucket, product_id) do update
+    on conflict (location_id, bucket, channel, product_id) do update
       set quantity = r.quantity + excluded.quantity, net_amount = r.net_amount + excluded.net_amount,
         tax_amount = r.tax_amount + excluded.tax_amount, total_amount = r.total_amount + excluded.total_amount
     returning r.product_id
   ), sales_rollup_location as (
     -- per location, quarter hour and shard: the shard spreads concurrent tills over several rows
-    insert into sales_rollup_hour as r (location_id, bucket, shard, invoices, returns, net_amount, tax_amount,
+    insert into sales_rollup_hour as r (location_id, bucket, channel, shard, invoices, returns, net_amount, tax_amount,
       total_amount, discount_amount)
-    select $17::bigint, date_bin('15 minutes', $18::timestamptz, timestamptz '1970-01-01 00:00:00+00'), $19::bigint,
-      $20::bigint, $21::bigint, $22::numeric, $23::numeric,
-      $24::numeric, $25::numeric
+    select $18::bigint, date_bin('15 minutes', $19::timestamptz, timestamptz '1970-01-01 00:00:00+00'), $20::text, $21::bigint,
+      $22::bigint, $23::bigint, $24::numeric, $25::numeric,
+      $26::numeric, $27::numeric
     -- reading the product upserts makes them finish first: the lock order is the same in every statement
     from (select count(*) from sales_rollup_products) as products_first
 
-    on conflict (location_id, bucket, shard) do update
+    on conflict (location_id, bucket, channel, shard) do update
       set invoices = r.invoices + excluded.invoices, returns = r.returns + excluded.returns,
         net_amount = r.net_amount + excluded.net_amount, tax_amount = r.tax_amount + excluded.tax_amount,
         total_amount = r.total_amount + excluded.total_amount,
         discount_amount = r.discount_amount + excluded.discount_amount
   )
   update sales_invoice
-  set paid_total = $26::numeric, change_due = $27::numeric, updated_at = now()
+  set paid_total = $28::numeric, change_due = $29::numeric, updated_at = now()
     , status = 'submitted', submitted_at = now()
-  where id = $28
+  where id = $30
   returning case
 when (select count(*) from stock_input) = (select count(*) from stock_applied)
   and not exists (select 1 from stock_applied where quantity < 0) then true
@@ -424,38 +424,38 @@ end as stock_ok;
     where a.product_id is null or (i.delta < 0 and a.quantity < 0 and not i.allow_negative)
   ), sales_rollup_products as (
     -- per product and quarter hour, in product order, so concurrent sales lock these rows alike
-    insert into sales_rollup_product_hour as r (location_id, bucket, product_id, quantity, net_amount, tax_amount,
+    insert into sales_rollup_product_hour as r (location_id, bucket, channel, product_id, quantity, net_amount, tax_amount,
       total_amount)
-    select $6::bigint, date_bin('15 minutes', $7::timestamptz, timestamptz '1970-01-01 00:00:00+00'), t.product_id,
+    select $6::bigint, date_bin('15 minutes', $7::timestamptz, timestamptz '1970-01-01 00:00:00+00'), $8::text, t.product_id,
       sum(t.quantity), sum(t.net_amount), sum(t.tax_amount), sum(t.total_amount)
     from (select l.product_id, -1 * l.base_quantity, -1 * l.net_amount, -1 * l.tax_amount,
-      -1 * l.total_amount from (select product_id, base_quantity, net_amount, tax_amount, total_amount from sales_invoice_line where invoice_id = $8) as l) as t(product_id, quantity, net_amount, tax_amount, total_amount)
+      -1 * l.total_amount from (select product_id, base_quantity, net_amount, tax_amount, total_amount from sales_invoice_line where invoice_id = $9) as l) as t(product_id, quantity, net_amount, tax_amount, total_amount)
     cross join (select count(*) from "stock_applied") as earlier_first
 
     group by t.product_id
     order by t.product_id
-    on conflict (location_id, bucket, product_id) do update
+    on conflict (location_id, bucket, channel, product_id) do update
       set quantity = r.quantity + excluded.quantity, net_amount = r.net_amount + excluded.net_amount,
         tax_amount = r.tax_amount + excluded.tax_amount, total_amount = r.total_amount + excluded.total_amount
     returning r.product_id
   ), sales_rollup_location as (
     -- per location, quarter hour and shard: the shard spreads concurrent tills over several rows
-    insert into sales_rollup_hour as r (location_id, bucket, shard, invoices, returns, net_amount, tax_amount,
+    insert into sales_rollup_hour as r (location_id, bucket, channel, shard, invoices, returns, net_amount, tax_amount,
       total_amount, discount_amount)
-    select $9::bigint, date_bin('15 minutes', $10::timestamptz, timestamptz '1970-01-01 00:00:00+00'), $11::bigint,
-      $12::bigint, $13::bigint, $14::numeric, $15::numeric,
-      $16::numeric, $17::numeric
+    select $10::bigint, date_bin('15 minutes', $11::timestamptz, timestamptz '1970-01-01 00:00:00+00'), $12::text, $13::bigint,
+      $14::bigint, $15::bigint, $16::numeric, $17::numeric,
+      $18::numeric, $19::numeric
     -- reading the product upserts makes them finish first: the lock order is the same in every statement
     from (select count(*) from sales_rollup_products) as products_first
 
-    on conflict (location_id, bucket, shard) do update
+    on conflict (location_id, bucket, channel, shard) do update
       set invoices = r.invoices + excluded.invoices, returns = r.returns + excluded.returns,
         net_amount = r.net_amount + excluded.net_amount, tax_amount = r.tax_amount + excluded.tax_amount,
         total_amount = r.total_amount + excluded.total_amount,
         discount_amount = r.discount_amount + excluded.discount_amount
   )
   update sales_invoice set status = 'cancelled', cancelled_at = now(), updated_at = now()
-  where id = $18
+  where id = $20
   returning case
 when (select count(*) from stock_input) = (select count(*) from stock_applied)
   and not exists (select 1 from stock_applied where quantity < 0) then true
@@ -534,9 +534,9 @@ end as stock_ok;
     where a.product_id is null or (i.delta < 0 and a.quantity < 0 and not i.allow_negative)
   ), sales_rollup_products as (
     -- per product and quarter hour, in product order, so concurrent sales lock these rows alike
-    insert into sales_rollup_product_hour as r (location_id, bucket, product_id, quantity, net_amount, tax_amount,
+    insert into sales_rollup_product_hour as r (location_id, bucket, channel, product_id, quantity, net_amount, tax_amount,
       total_amount)
-    select $26::bigint, date_bin('15 minutes', $27::timestamptz, timestamptz '1970-01-01 00:00:00+00'), t.product_id,
+    select $26::bigint, date_bin('15 minutes', $27::timestamptz, timestamptz '1970-01-01 00:00:00+00'), $28::text, t.product_id,
       sum(t.quantity), sum(t.net_amount), sum(t.tax_amount), sum(t.total_amount)
     from (select l.product_id, -1 * l.base_quantity, -1 * l.net_amount, -1 * l.tax_amount,
       -1 * l.total_amount from (select product_id, base_quantity, net_amount, tax_amount, total_amount from input) as l) as t(product_id, quantity, net_amount, tax_amount, total_amount)
@@ -544,21 +544,21 @@ end as stock_ok;
 
     group by t.product_id
     order by t.product_id
-    on conflict (location_id, bucket, product_id) do update
+    on conflict (location_id, bucket, channel, product_id) do update
       set quantity = r.quantity + excluded.quantity, net_amount = r.net_amount + excluded.net_amount,
         tax_amount = r.tax_amount + excluded.tax_amount, total_amount = r.total_amount + excluded.total_amount
     returning r.product_id
   ), sales_rollup_location as (
     -- per location, quarter hour and shard: the shard spreads concurrent tills over several rows
-    insert into sales_rollup_hour as r (location_id, bucket, shard, invoices, returns, net_amount, tax_amount,
+    insert into sales_rollup_hour as r (location_id, bucket, channel, shard, invoices, returns, net_amount, tax_amount,
       total_amount, discount_amount)
-    select $28::bigint, date_bin('15 minutes', $29::timestamptz, timestamptz '1970-01-01 00:00:00+00'), $30::bigint,
-      $31::bigint, $32::bigint, $33::numeric, $34::numeric,
-      $35::numeric, $36::numeric
+    select $29::bigint, date_bin('15 minutes', $30::timestamptz, timestamptz '1970-01-01 00:00:00+00'), $31::text, $32::bigint,
+      $33::bigint, $34::bigint, $35::numeric, $36::numeric,
+      $37::numeric, $38::numeric
     -- reading the product upserts makes them finish first: the lock order is the same in every statement
     from (select count(*) from sales_rollup_products) as products_first
 
-    on conflict (location_id, bucket, shard) do update
+    on conflict (location_id, bucket, channel, shard) do update
       set invoices = r.invoices + excluded.invoices, returns = r.returns + excluded.returns,
         net_amount = r.net_amount + excluded.net_amount, tax_amount = r.tax_amount + excluded.tax_amount,
         total_amount = r.total_amount + excluded.total_amount,
