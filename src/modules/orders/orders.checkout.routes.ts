@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { IDEMPOTENT_DESCRIPTION, IdempotencyHeaders, sendWrite, writeOptionsOf } from '../../infra/http/idempotency.ts'
-import { errorResponses, IdParams } from '../../infra/http/schemas.ts'
+import { errorResponses, Id, IdParams } from '../../infra/http/schemas.ts'
 import type { HttpServer } from '../../infra/http/server.ts'
 import { customerOf } from '../customers/index.ts'
 import type { CheckoutCaller } from './orders.placement.ts'
@@ -52,7 +52,7 @@ export function registerCheckoutRoutes(app: HttpServer, orders: OrdersService): 
         description: 'Newest first, with their lines and returns. Needs a customer session ("Authorization: Bearer bcs_…").',
         querystring: Type.Object(
           {
-            before: Type.Optional(Type.Integer({ minimum: 1, description: 'Orders with ids below this: `nextBefore` of the previous page' })),
+            before: Type.Optional({ ...Id, description: 'Orders with ids below this: `nextBefore` of the previous page' }),
             limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE, default: 20 })),
           },
           { additionalProperties: false },

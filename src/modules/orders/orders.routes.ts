@@ -5,6 +5,7 @@ import type { HttpServer } from '../../infra/http/server.ts'
 import { principalOf } from '../access/index.ts'
 import type { CartCaller } from './orders.carts.ts'
 import { registerCheckoutRoutes } from './orders.checkout.routes.ts'
+import { registerStaffOrderRoutes } from './orders.staff.routes.ts'
 import {
   Cart,
   CartTokenHeaders,
@@ -42,16 +43,20 @@ export function registerOrderRoutes(app: HttpServer, orders: OrdersService): voi
         summary: 'Start a cart',
         description:
           'A guest gets a new cart and its token; a signed-in customer gets their open cart (created if they have none) and no token. ' +
-          '`add` (optional) puts lines in it in the same request, as PATCH /api/store/cart does: for a guest one statement when the ' +
-          'products are in the cache.',
-        body: Type.Optional(CreateCartBody),
+          'Send no body for an empty cart, or `{"add": [...]}` to put lines in it in the same request, as PATCH /api/store/cart ' +
+          'does: for a guest one statement when the products are in the cache.',
+        body: CreateCartBody,
         response: { 201: CreatedCart, ...errorResponses(400, 422) },
+      },
+      // no body at all is an empty cart; a body must say `add`, so junk is never mistaken for one
+      preValidation: async (request) => {
+        if (request.body === undefined) request.body = { add: [] }
       },
     },
     async (request, reply) =>
       noStore(reply)
         .status(201)
-        .send(await orders.createCart({ customerId: request.customer?.customer.id }, request.body?.add ?? [])),
+        .send(await orders.createCart({ customerId: request.customer?.customer.id }, request.body.add)),
   )
 
   app.get(
@@ -89,6 +94,7 @@ export function registerOrderRoutes(app: HttpServer, orders: OrdersService): voi
   )
   registerShippingRoutes(app, orders)
   registerCheckoutRoutes(app, orders)
+  registerStaffOrderRoutes(app, orders)
 }
 
 const ADMIN_ONLY = 'Needs an admin token.'

@@ -1,6 +1,6 @@
 import { Type } from 'typebox'
 import { MONEY_LIMITS } from '../../infra/decimal.ts'
-import { Decimal, Id, Text } from '../../infra/http/schemas.ts'
+import { DateOrTimestamp, Decimal, Id, Text } from '../../infra/http/schemas.ts'
 import { MoneyOutput, UnitPriceOutput } from '../catalog/index.ts'
 import { ShippingAddressBody } from '../customers/index.ts'
 import { CART_QUANTITY_LIMITS } from './orders.carts.ts'
@@ -24,22 +24,23 @@ export const CartTokenHeaders = Type.Object({
   ),
 })
 
+/** Lines to put in a cart: a product (by id or SKU) in a unit it is sold in. */
+const CartLinesToAdd = Type.Array(
+  Type.Object(
+    {
+      productId: Type.Optional(Id),
+      sku: Type.Optional(Text({ minLength: 1, maxLength: 64 })),
+      unit: Type.Optional(Text({ minLength: 1, maxLength: 32, description: "Default: the product's base unit" })),
+      quantity: Quantity,
+    },
+    { additionalProperties: false },
+  ),
+  { maxItems: MAX_LINES },
+)
+
 export const UpdateCartBody = Type.Object(
   {
-    add: Type.Optional(
-      Type.Array(
-        Type.Object(
-          {
-            productId: Type.Optional(Id),
-            sku: Type.Optional(Text({ minLength: 1, maxLength: 64 })),
-            unit: Type.Optional(Text({ minLength: 1, maxLength: 32, description: "Default: the product's base unit" })),
-            quantity: Quantity,
-          },
-          { additionalProperties: false },
-        ),
-        { maxItems: MAX_LINES },
-      ),
-    ),
+    add: Type.Optional(CartLinesToAdd),
     change: Type.Optional(
       Type.Array(Type.Object({ lineId: Id, quantity: Quantity }, { additionalProperties: false }), { maxItems: MAX_LINES }),
     ),
@@ -48,7 +49,7 @@ export const UpdateCartBody = Type.Object(
   { additionalProperties: false, minProperties: 1 },
 )
 
-export const CreateCartBody = Type.Object({ add: Type.Optional(UpdateCartBody.properties.add) }, { additionalProperties: false })
+export const CreateCartBody = Type.Object({ add: CartLinesToAdd }, { additionalProperties: false })
 
 export const Cart = Type.Object(
   {
@@ -222,3 +223,78 @@ export const OrderList = Type.Object({
   items: Type.Array(Order),
   nextBefore: Type.Union([Type.Integer(), Type.Null()], { description: 'Pass as `before` for the next (older) page; null on the last' }),
 })
+
+/** Staff: the order lifecycle (pay, fulfil, complete, cancel), returns, and the staff's reads. */
+export const MAX_STAFF_PAGE = 200
+
+export const ListStaffOrdersQuery = Type.Object(
+  {
+    status: Type.Optional(OrderStatus),
+    locationId: Type.Optional({ ...Id, description: 'Orders fulfilled from this location (one of the token\'s)' }),
+    from: Type.Optional(DateOrTimestamp('Orders placed at or after this')),
+    to: Type.Optional(DateOrTimestamp('Orders placed before this')),
+    before: Type.Optional({ ...Id, description: 'Orders with ids below this: `nextBefore` of the previous page' }),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_STAFF_PAGE, default: 50 })),
+  },
+  { additionalProperties: false },
+)
+
+export const FulfilOrderBody = Type.Object(
+  { trackingReference: Text({ minLength: 1, maxLength: 100, description: "The carrier's tracking reference of the parcel" }) },
+  { additionalProperties: false },
+)
+
+export const CancelOrderBody = Type.Object(
+  { reason: Type.Optional(Text({ minLength: 1, maxLength: 500, description: 'Kept in the order\'s history' })) },
+  { additionalProperties: false },
+)
+
+export const OrderReturnBody = Type.Object(
+  {
+    lines: Type.Array(Type.Object({ lineId: Id, quantity: Quantity }, { additionalProperties: false }), {
+      minItems: 1,
+      maxItems: MAX_LINES,
+      description: "Order lines and how many of each line's unit come back; a line named twice is returned once, summed",
+    }),
+    locationId: Type.Optional({ ...Id, description: "Where the goods come back; default: the location the order was fulfilled from" }),
+    reason: Type.Optional(Text({ minLength: 1, maxLength: 500 })),
+  },
+  { additionalProperties: false },
+)
+
+export const OrderReturn = Type.Object({
+  id: Type.Integer(),
+  locationId: Type.Integer(),
+  reason: Type.Union([Type.String(), Type.Null()]),
+  lines: Type.Array(
+    Type.Object({
+      lineId: Type.Integer(),
+      productId: Type.Integer(),
+      quantity: Type.String({ description: "In the order line's unit" }),
+      baseQuantity: Type.String({ description: "In the product's base unit: what came back to stock" }),
+      netAmount: MoneyOutput,
+      taxAmount: MoneyOutput,
+      total: MoneyOutput,
+    }),
+  ),
+  netAmount: MoneyOutput,
+  taxAmount: MoneyOutput,
+  total: { ...MoneyOutput, description: 'Refunded to the shopper' },
+  createdAt: Timestamp,
+})
+
+export const OrderEvent = Type.Object({
+  at: Timestamp,
+  kind: Type.String({ description: "'placed', 'paid', 'fulfilled', 'completed', 'cancelled', 'returned', 'imported'" }),
+  from: Type.Union([OrderStatus, Type.Null()]),
+  to: Type.Union([OrderStatus, Type.Null()]),
+  actor: Type.String({ description: "'customer:<id>', 'guest', 'token:<id>' (staff) or 'system'" }),
+  detail: Type.Unknown(),
+})
+
+export const StaffOrder = Type.Object(
+  { ...Order.properties, returns: Type.Array(OrderReturn), history: Type.Array(OrderEvent, { description: 'Oldest first' }) },
+  { description: 'An online order as staff see it: with its returns and its history' },
+)
+
+export const OrderReturnResult = Type.Object({ return: OrderReturn, order: StaffOrder })
