@@ -107,10 +107,11 @@ export function createCustomersService(db: Db, options: CustomersOptions = {}) {
       const next = await hashPassword(input.password)
       await repo.replacePasswordHash(db.primary, row.id, { previous: row.password_hash, next })
     }
+    // only once the password checked out: a failed sign-in touches no cart; and before the session
+    // is made, so a merge that fails leaves no session behind that the caller never received
+    if (input.cartToken !== undefined) await options.mergeGuestCart?.(row.id, input.cartToken)
     const session = newSession()
     const created = await repo.insertSession(db.primary, { customerId: row.id, ...session })
-    // only once the password checked out: a failed sign-in touches no cart
-    if (input.cartToken !== undefined) await options.mergeGuestCart?.(row.id, input.cartToken)
     return { token: session.token, customer: toCustomer(row), expiresAt: created.expires_at.toISOString() }
   }
 

@@ -145,6 +145,31 @@ describeEachDatabase('orders: checkout', (ctx) => {
     assert.equal(await orderCount(), before)
   })
 
+  test('a line whose product or unit is no longer sold stays in the cart, out of its total, and holds up checkout until removed', async () => {
+    const { products } = await onlineShop(ctx.db, { products: 2 })
+    const [cola, juice] = products
+    const { principal } = await createToken(ctx.db, 'admin')
+    const { token } = await guestCart([
+      { productId: cola!.id, unit: 'box12', quantity: 1 },
+      { productId: juice!.id, quantity: 2 },
+      { productId: juice!.id, unit: 'box12', quantity: 1 },
+    ])
+    await app.services.catalog.updateProduct(principal, cola!.id, { active: false })
+    await app.services.catalog.updateProduct(principal, juice!.id, { units: [] })
+    const cart = await send('GET', '/api/store/cart', { cart: token })
+    assert.equal(cart.statusCode, 200, cart.body)
+    const body = cart.json()
+    assert.deepEqual(body.lines.map((l: { unit: string }) => l.unit), ['each'])
+    assert.equal(body.total, '5.50')
+    assert.deepEqual(body.unavailable.map((l: { unit: string; reason: string }) => [l.unit, l.reason]).sort(), [['box12', 'no_longer_sold'], ['box12', 'unit_not_sold']])
+    const refused = await send('POST', '/api/store/checkout', { cart: token }, checkoutBody('10.40'))
+    assert.equal(refused.statusCode, 409, refused.body)
+    assert.equal(refused.json().error.code, 'ORDERS_LINES_UNAVAILABLE')
+    const removed = await send('PATCH', '/api/store/cart', { cart: token }, { remove: body.unavailable.map((l: { id: number }) => l.id) })
+    assert.equal(removed.statusCode, 200, removed.body)
+    assert.equal((await send('POST', '/api/store/checkout', { cart: token }, checkoutBody('10.40'))).statusCode, 201)
+  })
+
   test('50 buyers online and at the till for 10 units: exactly 10 get one', async () => {
     const { location, products } = await onlineShop(ctx.db, { products: 1, stock: '10' })
     const product = products[0]!

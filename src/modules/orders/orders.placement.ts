@@ -9,14 +9,14 @@ import type { Db } from '../../infra/db/database.ts'
 import { Big, money, readDecimal, MONEY_LIMITS } from '../../infra/decimal.ts'
 import { conflict, invalid } from '../../infra/errors.ts'
 import type { IdempotentWriter, Replayable, WriteOptions } from '../../infra/idempotency/idempotency.ts'
-import { type CatalogCache, namesForMessage, type SellableLine, sellableLinesFromCache } from '../catalog/index.ts'
+import { type CatalogCache, namesForMessage, type SellableLine } from '../catalog/index.ts'
 import { COUNTRY_CODES } from '../customers/index.ts'
 import { shortStockOf } from '../inventory/index.ts'
 import { type CartCaller, cartNotFound, ownerOf } from './orders.carts.ts'
 import { type Order, toOrder } from './orders.mapping.ts'
 import type { OrderRecord } from './orders.records.ts'
 import type { Authorization, PaymentProviders } from './orders.payments.ts'
-import { priceSellable } from './orders.pricing.ts'
+import { priceSellable, sellableCartLines } from './orders.pricing.ts'
 import * as repo from './orders.placement.repository.ts'
 import type { CartOwner } from './orders.repository.ts'
 import type { NewOrderLine } from './orders.tables.ts'
@@ -130,6 +130,17 @@ export function createPlacement(
 ) {
   const { catalog, writes, payments } = options
 
+  /** The cart's lines priced now; a line no longer sold as it is refuses the checkout (the cart shows which). */
+  async function orderableLines(cart: repo.CheckoutCart): Promise<SellableLine[]> {
+    const { sellable, unavailable } = await sellableCartLines(catalog, cart.lines)
+    if (unavailable.length > 0) {
+      throw conflict('ORDERS_LINES_UNAVAILABLE', `${unavailable.length} line(s) of the cart are no longer sold as they are: remove them and check out again.`, {
+        lines: unavailable,
+      })
+    }
+    return sellable
+  }
+
   /** The live cart with what placing needs; undefined when there is none. */
   async function readCart(owner: CartOwner, input: PlaceOrderInput) {
     const cart = await repo.findCheckoutCart(db.primary, owner, { methodCode: input.shippingMethod, country: input.shippingAddress.country })
@@ -159,8 +170,7 @@ export function createPlacement(
       throw cartNotFound()
     }
     const { cart, shipping } = found
-    const refs = cart.lines.map((l) => ({ productId: l.product_id, unit: l.unit, quantity: l.quantity }))
-    let priced = priceOrder(cart, await sellableLinesFromCache(catalog, refs, 'lines'), shipping)
+    let priced = priceOrder(cart, await orderableLines(cart), shipping)
     if (!priced.total.eq(expected)) throw priceChanged(expected, priced.total)
 
     const provider = payments.get(input.payment.provider)!
@@ -198,7 +208,7 @@ export function createPlacement(
         if (!result.placed && result.why === 'stale') {
           // a catalog change no eviction reached: priced afresh, and refused if the total moved
           await catalog.evictProducts({ ids: cart.lines.map((l) => l.product_id), codes: [] })
-          priced = priceOrder(cart, await sellableLinesFromCache(catalog, refs, 'lines'), shipping)
+          priced = priceOrder(cart, await orderableLines(cart), shipping)
           if (!priced.total.eq(expected)) throw priceChanged(expected, priced.total)
           values = order(priced)
           result = await place(values)

@@ -1,5 +1,6 @@
 /** A cart priced with the catalog's shared exact pricing, as the API shows it. */
 import { Big, decimalString } from '../../infra/decimal.ts'
+import { AppError } from '../../infra/errors.ts'
 import { type CatalogCache, type Discount, type PricedInvoice, priceInvoice, type SellableLine, sellableLinesFromCache } from '../catalog/index.ts'
 
 const NO_DISCOUNT: Discount = { percent: null, amount: new Big(0) }
@@ -26,6 +27,8 @@ export interface PricedCart {
   subtotal: string
   taxTotal: string
   total: string
+  /** lines the shop no longer sells as they are: out of the totals; remove them to check out */
+  unavailable: UnavailableLine[]
   expiresAt: string
   updatedAt: string
 }
@@ -43,21 +46,61 @@ export function unitPriceText(value: Big): string {
   return dot < 0 ? `${text}.00` : dot === text.length - 2 ? `${text}0` : text
 }
 
-/**
- * Prices a cart at today's catalog prices, products read through the cache tiers (no statement
- * when they are cached). Carts have no discounts yet: the shared pricing gets none.
- */
-export async function priceCart(catalog: CatalogCache, cart: StoredCart): Promise<PricedCart> {
-  return pricedCartOf(cart, await priceCartLines(catalog, cart.lines))
+type StoredLine = StoredCart['lines'][number]
+
+/** A cart line the shop no longer sells as it is: kept in the cart, out of its totals, refused at checkout. */
+export interface UnavailableLine {
+  id: number
+  productId: number
+  unit: string
+  quantity: string
+  reason: 'no_longer_sold' | 'unit_not_sold'
 }
 
-/** A cart's lines priced at today's catalog prices, read through the cache tiers. */
-export async function priceCartLines(
-  catalog: CatalogCache,
-  lines: StoredCart['lines'],
-): Promise<{ sellable: SellableLine[]; priced: PricedInvoice }> {
+/** A cart's lines split into those the catalog prices now and those it no longer sells. */
+export interface SellableCart {
+  lines: StoredLine[]
+  sellable: SellableLine[]
+  unavailable: UnavailableLine[]
+}
+
+const unavailableOf = (line: StoredLine, reason: UnavailableLine['reason']): UnavailableLine => ({
+  id: line.id,
+  productId: line.product_id,
+  unit: line.unit,
+  quantity: decimalString(new Big(line.quantity)),
+  reason,
+})
+
+/**
+ * The cart's lines at today's catalog, read through the cache tiers (no statement when cached). A
+ * product deactivated, or a unit taken off a product, since the line was added makes that line
+ * unavailable, never the whole cart unreadable.
+ */
+export async function sellableCartLines(catalog: CatalogCache, lines: readonly StoredLine[]): Promise<SellableCart> {
   const refs = lines.map((l) => ({ productId: l.product_id, unit: l.unit, quantity: l.quantity }))
-  return priceSellable(await sellableLinesFromCache(catalog, refs, 'lines'))
+  let sellable: SellableLine[]
+  let kept = [...lines]
+  const unavailable: UnavailableLine[] = []
+  try {
+    sellable = await sellableLinesFromCache(catalog, refs, 'lines')
+  } catch (error) {
+    if (!(error instanceof AppError) || !['CATALOG_UNIT_NOT_CONVERTIBLE', 'CATALOG_UNKNOWN_PRODUCT'].includes(error.code)) throw error
+    // the refused lines are named by field (/lines/3): price the others
+    const refused = new Set((error.details as { lines: { field: string }[] }).lines.map((l) => Number(l.field.split('/')[2])))
+    kept = lines.filter((_, i) => !refused.has(i))
+    unavailable.push(...lines.filter((_, i) => refused.has(i)).map((l) => unavailableOf(l, 'unit_not_sold')))
+    sellable = await sellableLinesFromCache(catalog, kept.map((l) => ({ productId: l.product_id, unit: l.unit, quantity: l.quantity })), 'lines')
+  }
+  const active = sellable.map((s) => s.active)
+  unavailable.push(...kept.filter((_, i) => !active[i]).map((l) => unavailableOf(l, 'no_longer_sold')))
+  return { lines: kept.filter((_, i) => active[i]), sellable: sellable.filter((s) => s.active), unavailable }
+}
+
+/** Prices a cart at today's catalog prices; lines no longer sold are listed apart, out of the totals. */
+export async function priceCart(catalog: CatalogCache, cart: StoredCart): Promise<PricedCart> {
+  const lines = await sellableCartLines(catalog, cart.lines)
+  return pricedCartOf(cart, lines, priceSellable(lines.sellable).priced)
 }
 
 /** Lines priced with the shared exact pricing (carts have no discounts yet). */
@@ -70,12 +113,12 @@ export function priceSellable(sellable: SellableLine[]): { sellable: SellableLin
 }
 
 /** The cart as the API shows it. */
-export function pricedCartOf(cart: StoredCart, { sellable, priced }: { sellable: SellableLine[]; priced: PricedInvoice }): PricedCart {
+function pricedCartOf(cart: StoredCart, { lines, sellable, unavailable }: SellableCart, priced: PricedInvoice): PricedCart {
   return {
     lines: sellable.map((s, i) => {
       const p = priced.lines[i]!
       return {
-        id: cart.lines[i]!.id,
+        id: lines[i]!.id,
         productId: s.productId,
         sku: s.sku,
         name: s.name,
@@ -91,6 +134,7 @@ export function pricedCartOf(cart: StoredCart, { sellable, priced }: { sellable:
     subtotal: priced.netTotal,
     taxTotal: priced.taxTotal,
     total: priced.total,
+    unavailable,
     expiresAt: cart.expires_at.toISOString(),
     updatedAt: cart.updated_at.toISOString(),
   }

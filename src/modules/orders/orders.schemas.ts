@@ -1,4 +1,5 @@
 import { Type } from 'typebox'
+import { BatchLogOutput, MAX_BATCH_PAGE } from '../../infra/batch-log/batch-log.ts'
 import { MONEY_LIMITS } from '../../infra/decimal.ts'
 import { DateOrTimestamp, Decimal, Id, Text } from '../../infra/http/schemas.ts'
 import { MoneyOutput, UnitPriceOutput } from '../catalog/index.ts'
@@ -71,6 +72,16 @@ export const Cart = Type.Object(
     subtotal: MoneyOutput,
     taxTotal: MoneyOutput,
     total: MoneyOutput,
+    unavailable: Type.Array(
+      Type.Object({
+        id: Type.Integer(),
+        productId: Type.Integer(),
+        unit: Type.String(),
+        quantity: Type.String(),
+        reason: Type.Union([Type.Literal('no_longer_sold'), Type.Literal('unit_not_sold')]),
+      }),
+      { description: 'Lines the shop no longer sells as they are: out of the totals; checkout refuses the cart until they are removed' },
+    ),
     expiresAt: Timestamp,
     updatedAt: Timestamp,
   },
@@ -298,3 +309,80 @@ export const StaffOrder = Type.Object(
 )
 
 export const OrderReturnResult = Type.Object({ return: OrderReturn, order: StaffOrder })
+
+// Batch order processing (orders.batch.ts)
+const MAX_BATCH_ORDERS = 10_000
+const BatchOrderId = { ...Id, description: 'An order id' }
+const TrackingReference = Text({ minLength: 1, maxLength: 200 })
+const NonNegativeDecimal = (description: string) =>
+  Type.Union([Type.String({ pattern: '^\\d{1,14}(\\.\\d{1,9})?$' }), Type.Number({ minimum: 0 })], { description })
+
+export const MarkOrdersPaidBody = Type.Object(
+  { orderIds: Type.Array(BatchOrderId, { minItems: 1, maxItems: MAX_BATCH_ORDERS }) },
+  { additionalProperties: false },
+)
+
+export const FulfilOrdersBody = Type.Object(
+  {
+    locationId: Id,
+    orders: Type.Array(Type.Object({ orderId: BatchOrderId, trackingReference: TrackingReference }, { additionalProperties: false }), {
+      minItems: 1,
+      maxItems: MAX_BATCH_ORDERS,
+    }),
+  },
+  { additionalProperties: false },
+)
+
+const ImportedLine = Type.Object(
+  {
+    sku: Text({ minLength: 1, maxLength: 100 }),
+    unit: Type.Optional(Text({ minLength: 1, maxLength: 50, description: "Default: the product's base unit" })),
+    quantity: Quantity,
+    unitPrice: Type.Optional(NonNegativeDecimal("The marketplace's price of one unit before tax; default: the catalog's")),
+  },
+  { additionalProperties: false },
+)
+
+export const ImportOrdersBody = Type.Object(
+  {
+    source: Text({ pattern: '^marketplace:[a-z0-9_-]{1,32}$', description: "'marketplace:<name>'" }),
+    locationId: { ...Id, description: 'Where the stock is taken from' },
+    orders: Type.Array(
+      Type.Object(
+        {
+          externalRef: Text({ minLength: 1, maxLength: 100, description: "The marketplace's order id: an order already imported is skipped" }),
+          email: Email,
+          shippingAddress: ShippingAddressBody,
+          lines: Type.Array(ImportedLine, { minItems: 1, maxItems: MAX_LINES }),
+          shippingTotal: Type.Optional(NonNegativeDecimal('Default 0')),
+          paid: Type.Optional(Type.Boolean({ description: 'The marketplace took the money: imported paid' })),
+        },
+        { additionalProperties: false },
+      ),
+      { minItems: 1, maxItems: MAX_BATCH_ORDERS },
+    ),
+  },
+  { additionalProperties: false },
+)
+
+export const BatchResultOutput = Type.Object({
+  batch: BatchLogOutput,
+  results: Type.Array(
+    Type.Object({
+      row: Type.Integer({ description: 'Position in the request, from 0' }),
+      orderId: Type.Union([Type.Integer(), Type.Null()]),
+      externalRef: Type.Optional(Type.String()),
+      status: Type.Optional(OrderStatus),
+      error: Type.Optional(Type.Object({ code: Type.String(), message: Type.String(), details: Type.Optional(Type.Unknown()) })),
+    }),
+  ),
+})
+
+export const BatchLogQuery = Type.Object(
+  {
+    operation: Type.Optional(Text({ maxLength: 100, description: "e.g. 'orders.mark-paid'" })),
+    before: Type.Optional(Type.Integer({ minimum: 1, description: 'Batches older than this id' })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_BATCH_PAGE, default: 50 })),
+  },
+  { additionalProperties: false },
+)
