@@ -44,7 +44,7 @@ describeEachDatabase('demo seed', (ctx) => {
   test('seeds the demo shop in a fixed number of statements, and only into an empty database', async () => {
     const { result: report, count } = await countQueries(() => seed(ctx.db, true))
     assert.equal(report.seeded, true)
-    assert.ok(count <= 17, `the seed sent ${count} statements`)
+    assert.ok(count <= 18, `the seed sent ${count} statements`)
     assert.deepEqual(await countRows(ctx.db), SEEDED)
     assert.deepEqual(await stockByLocation(ctx.db), SEEDED_STOCK)
     const main = await ctx.db.primary.selectFrom('location').select('id').where('code', '=', 'MAIN').executeTakeFirstOrThrow()

@@ -9,6 +9,7 @@ import { issueToken } from '../modules/access/index.ts'
 import { insertMissingCategories, replaceProductUnits, upsertProducts } from '../modules/catalog/catalog.repository.ts'
 import { type LabelledMovement, moveStockOrFail } from '../modules/inventory/index.ts'
 import { insertLocation, listStockLevels } from '../modules/inventory/inventory.repository.ts'
+import { insertShippingMethod } from '../modules/orders/orders.repository.ts'
 
 export interface SeedReport {
   seeded: boolean
@@ -41,9 +42,18 @@ const CATEGORIES: DemoCategory[] = [
 ]
 const VARIANTS = ['Classic', 'Organic', 'Family size']
 const LOCATIONS = [
-  { code: 'MAIN', name: 'Main Street store', kind: 'store', stockMultiplier: 1 },
-  { code: 'WH1', name: 'Warehouse', kind: 'warehouse', stockMultiplier: 5 },
+  // online orders ship from the warehouse first, then from the store
+  { code: 'MAIN', name: 'Main Street store', kind: 'store', stockMultiplier: 1, onlinePriority: 1 },
+  { code: 'WH1', name: 'Warehouse', kind: 'warehouse', stockMultiplier: 5, onlinePriority: 0 },
 ] as const
+/** The web shop's one shipping method: flat rates, free over 50.00. */
+const DEMO_SHIPPING_RATES = [
+  { country: '*', price: '9.90', free_over: null },
+  { country: 'DE', price: '4.90', free_over: '50.00' },
+  { country: 'FR', price: '5.90', free_over: '50.00' },
+  { country: 'GB', price: '5.90', free_over: '50.00' },
+]
+
 const UNITS = [
   { code: 'each', name: 'Each' },
   { code: 'box12', name: 'Box of 12' },
@@ -119,6 +129,7 @@ function writeDemoShop(db: Db, options: { onlyIfEmpty: boolean }): Promise<SeedR
     const products = await writeProducts(trx)
     const locations = await writeLocations(trx)
     await stockToDemoLevels(trx, products, locations)
+    await insertShippingMethod(trx, { code: 'standard', name: 'Standard delivery', active: true, position: 0 }, DEMO_SHIPPING_RATES)
     const admin = await issueToken(trx, { name: 'demo admin', role: 'admin' })
     const cashier = await issueToken(trx, { name: 'demo cashier', role: 'cashier', locations: ['MAIN'] })
     return {
@@ -159,7 +170,14 @@ async function writeProducts(trx: Transaction<Database>): Promise<DemoProduct[]>
 
 async function writeLocations(trx: Transaction<Database>) {
   for (const l of LOCATIONS) {
-    await insertLocation(trx, { code: l.code, name: l.name, kind: l.kind, allowNegativeStock: false })
+    await insertLocation(trx, {
+      code: l.code,
+      name: l.name,
+      kind: l.kind,
+      allowNegativeStock: false,
+      sellsOnline: true,
+      onlinePriority: l.onlinePriority,
+    })
   }
   const codes = LOCATIONS.map((l) => l.code)
   const stored = await trx.selectFrom('location').select(['id', 'code']).where('code', 'in', codes).execute()
