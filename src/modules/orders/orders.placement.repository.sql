@@ -63,22 +63,22 @@ where c.customer_id = $3 and c.expires_at > now();
         ), false) end
       from product p where p.id = t.product_id
     ) is not true
-  ), cart_taken as (
-    -- the cart, only as it was read: a concurrent change or a second placement of it finds nothing here
-    delete from cart where id = $16 and (extract(epoch from updated_at) * 1000000)::bigint = $17
-      and not exists (select 1 from stale)
-    returning id
   ), need as (
     select product_id, sum(base_quantity) as quantity from input group by product_id
   ), fulfiller as (
     -- the first location selling online that holds every line; else the first, which refuses the shortfall
     select l.id from location l
-    where l.sells_online and exists (select 1 from cart_taken)
+    where l.sells_online
     order by (l.allow_negative_stock or not exists (
         select 1 from need n left join stock_level s on s.location_id = l.id and s.product_id = n.product_id
         where coalesce(s.quantity, 0) < n.quantity)) desc,
       l.online_priority, l.id
     limit 1
+  ), cart_taken as (
+    -- the cart, only as it was read: a concurrent change or a second placement of it finds nothing here
+    delete from cart where id = $16 and (extract(epoch from updated_at) * 1000000)::bigint = $17
+      and not exists (select 1 from stale) and exists (select 1 from fulfiller)
+    returning id
   ), ord as (
     insert into online_order (id, customer_id, email, access_token_hash, status, location_id, shipping_method_id,
       shipping_method_name, shipping_address, shipping_country, subtotal, tax_total, shipping_total, total, line_count,
@@ -90,7 +90,7 @@ where c.customer_id = $3 and c.expires_at > now();
       $30::numeric, $31::bigint, $32, $33,
       $34::numeric, $35::timestamptz, $36::timestamptz,
       $37::timestamptz
-    from fulfiller f
+    from fulfiller f where exists (select 1 from cart_taken)
     returning id, location_id
   ), new_lines as (
     insert into online_order_line (id, order_id, position, product_id, sku, name, unit, quantity, factor, base_quantity, unit_price, tax_rate, net_amount, tax_amount, total_amount)
@@ -178,7 +178,8 @@ where c.customer_id = $3 and c.expires_at > now();
     -- what a retry with the same Idempotency-Key gets back, committed with the write itself
     update idempotency_key set response = $56::jsonb where id = $57
   )
-  select (select count(*) from stale)::integer as stale, (select count(*) from cart_taken)::integer as cart_taken,
+  select (select count(*) from stale)::integer as stale, (select count(*) from fulfiller)::integer as fulfillers,
+    (select count(*) from cart_taken)::integer as cart_taken,
     (select location_id from ord) as location_id, case
 when (select count(*) from stock_input) = (select count(*) from stock_applied)
   and not exists (select 1 from stock_applied where quantity < 0) then true

@@ -104,26 +104,26 @@ export const PLACED_LOCATION = sql<number>`(select location_id from ord)`
  */
 export async function insertOrder(db: Executor, order: NewOrder, storeResponse: RawBuilder<unknown> | null): Promise<PlaceResult> {
   const lineIds = order.lines.map((l) => l.id)
-  const { rows } = await sql<{ stale: number; cart_taken: number; location_id: number | null; stock_ok: boolean }>`/* prepared */
+  const { rows } = await sql<{ stale: number; fulfillers: number; cart_taken: number; location_id: number | null; stock_ok: boolean }>`/* prepared */
     with input as (
       -- the lines, sent as one array per column
       select * from ${unnestRows(ORDER_LINE_VALUES, order.lines, { alias: 't' })}
-    ), ${changedCatalogLinesCte('stale', 'input', order.catalog)}, cart_taken as (
-      -- the cart, only as it was read: a concurrent change or a second placement of it finds nothing here
-      delete from cart where id = ${order.cart.id} and (extract(epoch from updated_at) * 1000000)::bigint = ${order.cart.version}
-        and not exists (select 1 from stale)
-      returning id
-    ), need as (
+    ), ${changedCatalogLinesCte('stale', 'input', order.catalog)}, need as (
       select product_id, sum(base_quantity) as quantity from input group by product_id
     ), fulfiller as (
       -- the first location selling online that holds every line; else the first, which refuses the shortfall
       select l.id from location l
-      where l.sells_online and exists (select 1 from cart_taken)
+      where l.sells_online
       order by (l.allow_negative_stock or not exists (
           select 1 from need n left join stock_level s on s.location_id = l.id and s.product_id = n.product_id
           where coalesce(s.quantity, 0) < n.quantity)) desc,
         l.online_priority, l.id
       limit 1
+    ), cart_taken as (
+      -- the cart, only as it was read: a concurrent change or a second placement of it finds nothing here
+      delete from cart where id = ${order.cart.id} and (extract(epoch from updated_at) * 1000000)::bigint = ${order.cart.version}
+        and not exists (select 1 from stale) and exists (select 1 from fulfiller)
+      returning id
     ), ord as (
       insert into online_order (id, customer_id, email, access_token_hash, status, location_id, shipping_method_id,
         shipping_method_name, shipping_address, shipping_country, subtotal, tax_total, shipping_total, total, line_count,
@@ -135,7 +135,7 @@ export async function insertOrder(db: Executor, order: NewOrder, storeResponse: 
         ${order.total}::numeric, ${order.lines.length}::bigint, ${order.paymentProvider}, ${order.paymentReference},
         ${order.paidTotal}::numeric, ${order.at}::timestamptz, ${order.at}::timestamptz,
         ${order.status === 'paid' ? sql`${order.at}::timestamptz` : sql`null`}
-      from fulfiller f
+      from fulfiller f where exists (select 1 from cart_taken)
       returning id, location_id
     ), new_lines as (
       insert into online_order_line (id, order_id, ${sql.raw(Object.keys(ORDER_LINE_VALUES).join(', '))})
@@ -171,10 +171,12 @@ export async function insertOrder(db: Executor, order: NewOrder, storeResponse: 
       },
       { when: sql<boolean>`exists (select 1 from ord)`, after: STOCK_CTE.applied },
     )}${storeResponse ? sql`, ${storeResponse}` : sql``}
-    select (select count(*) from stale)::integer as stale, (select count(*) from cart_taken)::integer as cart_taken,
+    select (select count(*) from stale)::integer as stale, (select count(*) from fulfiller)::integer as fulfillers,
+      (select count(*) from cart_taken)::integer as cart_taken,
       (select location_id from ord) as location_id, ${refuseShortStock} as stock_ok`.execute(db)
   const row = rows[0]!
   if (row.stale > 0) return { placed: false, why: 'stale' }
-  if (row.cart_taken === 0) return { placed: false, why: 'cart_changed' }
-  return row.location_id === null ? { placed: false, why: 'no_online_location' } : { placed: true, locationId: row.location_id }
+  if (row.fulfillers === 0) return { placed: false, why: 'no_online_location' }
+  if (row.cart_taken === 0 || row.location_id === null) return { placed: false, why: 'cart_changed' }
+  return { placed: true, locationId: row.location_id }
 }

@@ -6,7 +6,7 @@
  * stores the response in the statement: BEGIN, claim, place, COMMIT.
  */
 import type { Db } from '../../infra/db/database.ts'
-import { Big, money, readDecimal, MONEY_LIMITS } from '../../infra/decimal.ts'
+import { Big, decimalString, MONEY_LIMITS, money, readDecimal } from '../../infra/decimal.ts'
 import { conflict, invalid } from '../../infra/errors.ts'
 import type { IdempotentWriter, Replayable, WriteOptions } from '../../infra/idempotency/idempotency.ts'
 import { type CatalogCache, namesForMessage, type SellableLine } from '../catalog/index.ts'
@@ -268,11 +268,13 @@ function recordOf(o: repo.NewOrder, locationId: number): OrderRecord {
   }
 }
 
+const exact = (value: string) => decimalString(new Big(value))
+
 /** A shortage as the shopper's 409: which lines the shop cannot cover now. */
 function soldOutOr(error: unknown): unknown {
   const short = shortStockOf(error)
   if (!short) return error
   return conflict('ORDERS_SOLD_OUT', 'Sold out: the shop cannot cover every line of this cart now. Nothing was ordered.', {
-    lines: short.map((s) => ({ productId: s.productId, requested: s.requested, available: s.available })),
+    lines: short.map((s) => ({ productId: s.productId, requested: exact(s.requested), available: exact(s.available) })),
   })
 }
