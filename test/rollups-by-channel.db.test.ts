@@ -24,11 +24,14 @@ describeEachDatabase('rollups by channel', (ctx) => {
     const { location, products } = await onlineShop(ctx.db, { products: 2, stock: '500' })
     const [cola, juice] = products
     const { token: cashier } = await createToken(ctx.db, 'cashier')
+    const { token: manager } = await createToken(ctx.db, 'manager')
+    const orders: { id: number; lines: { id: number }[] }[] = []
     for (let i = 1; i <= 3; i += 1) {
       const cart = await send('POST', '/api/store/carts', {}, { add: [{ productId: cola!.id, unit: 'box12', quantity: i }, { productId: juice!.id, quantity: 2 * i }] })
       const { token, cart: priced } = cart.json()
       const placed = await send('POST', '/api/store/checkout', { cart: token }, checkoutBody(withShipping(priced.total)))
       assert.equal(placed.statusCode, 201, placed.body)
+      orders.push(placed.json())
       const sale = await send('POST', '/api/sales/invoices', { staff: cashier }, {
         locationId: location.id,
         lines: [{ productId: cola!.id, quantity: i }],
@@ -37,10 +40,17 @@ describeEachDatabase('rollups by channel', (ctx) => {
       })
       assert.equal(sale.statusCode, 201, sale.body)
     }
+    // one order cancelled, one shipped and partly returned, a till sale returned
+    const staff = (path: string, body: object = {}) => send('POST', path, { staff: manager }, body)
+    assert.equal((await staff(`/api/orders/${orders[0]!.id}/cancel`)).statusCode, 200)
+    assert.equal((await staff(`/api/orders/${orders[1]!.id}/fulfil`, { trackingReference: 'DHL-1' })).statusCode, 200)
+    const returned = await staff(`/api/orders/${orders[1]!.id}/returns`, { lines: [{ lineId: orders[1]!.lines[1]!.id, quantity: 1 }] })
+    assert.equal(returned.statusCode, 201, returned.body)
     const stored = await storedRollups(ctx.db.primary, location.id)
     assert.deepEqual(stored, await recomputedRollups(ctx.db.primary, location.id))
     assert.deepEqual([...new Set(stored.shards.map((s) => s.channel))].sort(), ['online', 'pos'], 'both channels are counted')
     const online = stored.shards.filter((s) => s.channel === 'online').reduce((n, s) => n + Number(s.invoices), 0)
-    assert.equal(online, 3, 'three orders')
+    assert.equal(online, 2, 'three orders, one cancelled')
+    assert.equal(stored.shards.filter((s) => s.channel === 'online').reduce((n, s) => n + Number(s.returns), 0), 1, 'one return')
   })
 })

@@ -13,6 +13,7 @@ import * as catalog from '../src/modules/catalog/catalog.repository.ts'
 import * as customers from '../src/modules/customers/customers.repository.ts'
 import * as inventory from '../src/modules/inventory/inventory.repository.ts'
 import * as orders from '../src/modules/orders/orders.repository.ts'
+import * as lifecycle from '../src/modules/orders/orders.lifecycle.repository.ts'
 import * as placement from '../src/modules/orders/orders.placement.repository.ts'
 import * as orderReads from '../src/modules/orders/orders.read.repository.ts'
 import * as reporting from '../src/modules/reporting/reporting.repository.ts'
@@ -80,6 +81,7 @@ const claimedKey = {
   storeInStatement: (response: unknown, patch?: idempotency.ResponsePatch) => idempotency.storeResponseCte(1, response, patch),
 }
 const storeResponse = idempotency.storeResponseCte(1, { id: 1 })
+const event = { kind: 'paid', from: 'placed', to: 'paid', actor: 'token:1', detail: {} } as const
 
 const repositories: RepositorySnapshot[] = [
   {
@@ -365,6 +367,43 @@ const repositories: RepositorySnapshot[] = [
       'listOrders: staff of every location': (db) =>
         orderReads.listOrders(db, { locationIds: undefined }, { status: 'paid', from: at, to: at, before: 10, limit: 20 }),
     },
+  },
+  {
+    file: 'src/modules/orders/orders.lifecycle.repository.ts',
+    exports: lifecycle,
+  cases: {
+    'lockOrder: a change, staff of every location': (_db, trx) => lifecycle.lockOrder(trx, 1, undefined),
+    'lockOrder: a return, staff of some locations': (_db, trx) => lifecycle.lockOrder(trx, 1, [1, 2], { locationId: null }),
+    findOrderWithHistory: (db) => lifecycle.findOrderWithHistory(db, 1, [1]),
+    'changeOrder: pay, with a stored response': (_db, trx) =>
+      lifecycle.changeOrder(trx, { orderId: 1, at, status: 'paid', paidTotal: '7.65', stamp: 'paid_at', event, storeResponse, cancel: null }),
+    'changeOrder: cancel': (_db, trx) =>
+      lifecycle.changeOrder(trx, {
+        orderId: 1,
+        at,
+        status: 'cancelled',
+        refundedTotal: '7.65',
+        stamp: 'cancelled_at',
+        event: { ...event, kind: 'cancelled', from: 'paid', to: 'cancelled' },
+        storeResponse: null,
+        cancel: { locationId: 1, createdAt: at, subtotal: '2.50', taxTotal: '0.25', goodsTotal: '2.75', tokenId: 1 },
+      }),
+    insertOrderReturn: (_db, trx) =>
+      lifecycle.insertOrderReturn(trx, {
+        id: 1,
+        orderId: 1,
+        locationId: 1,
+        reason: null,
+        netAmount: '2.50',
+        taxAmount: '0.25',
+        totalAmount: '2.75',
+        tokenId: 1,
+        lines: [{ order_line_id: 1, product_id: 1, quantity: '1', base_quantity: '1', net_amount: '2.50', tax_amount: '0.25', total_amount: '2.75' }],
+        at,
+        event: { ...event, kind: 'returned', from: 'fulfilled', to: 'fulfilled' },
+        storeResponse,
+      }),
+  },
   },
 ]
 
