@@ -36,6 +36,7 @@ const GROUPS: { name: string; summary: string; load: () => Promise<CommandGroup>
   },
   { name: 'prune', summary: 'Delete data that is kept only for a while (idempotency keys).', load: () => import('./cli/prune.ts') },
   { name: 'carts', summary: 'Online-store carts: `carts prune` deletes the expired ones.', load: () => import('./cli/carts.ts') },
+  { name: 'orders', summary: 'Online orders: `orders list` shows them, newest first, as a table or JSON.', load: () => import('./cli/orders.ts') },
   {
     name: 'bench',
     summary: 'Benchmark scenarios, in a scratch database unless told otherwise.',

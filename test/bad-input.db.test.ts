@@ -26,6 +26,7 @@ import {
   QUANTITY_LIMITS,
   TAX_RATE_LIMITS,
 } from '../src/infra/decimal.ts'
+import type { Principal } from '../src/modules/access/index.ts'
 import { MAX_INVOICE_SUBTOTAL } from '../src/modules/sales/sales.lines.ts'
 import { type DbContext, describeEachDatabase } from './db.ts'
 import { addStock, createLocation, createToken, createUnits } from './factories.ts'
@@ -93,7 +94,23 @@ async function shop(app: BriskApp, db: Db) {
   const draft = (await sales.createInvoice(admin.principal, { locationId: main.id, lines })).body
   const payments = [{ method: 'cash' as const, amount: '100' }]
   const sold = (await sales.createInvoice(admin.principal, { locationId: main.id, lines, payments, submit: true })).body
-  return { admin, other, category, cola, cheese, main, warehouse, draft, sold }
+  const online = await onlineRows(app, db, main.id, lines, admin)
+  return { admin, other, category, cola, cheese, main, warehouse, draft, sold, ...online }
+}
+
+/** The online store's rows: a shipping method, a guest cart, and an order placed from another cart and shipped. */
+async function onlineRows(app: BriskApp, db: Db, locationId: number, lines: { productId: number; unit?: string; quantity: number }[], admin: { principal: Principal }) {
+  const { orders } = app.services
+  await sql`update location set sells_online = true where id = ${locationId}`.execute(db.primary)
+  await orders.createShippingMethod(admin.principal, { code: 'standard', name: 'Standard', rates: [{ country: '*', price: '4.90' }] })
+  const cart = await orders.createCart({}, lines)
+  const bought = await orders.createCart({}, lines)
+  const address = { name: 'Ada', line1: '1 Main St', city: 'Berlin', postalCode: '10115', country: 'DE' }
+  const checkout = { email: 'a@example.com', shippingAddress: address, shippingMethod: 'standard', payment: { provider: 'test', card: { number: '4242424242424242' } } }
+  const total = (Number(bought.cart.total) + 4.9).toFixed(2)
+  const order = (await orders.placeOrder({ cartToken: bought.token! }, { ...checkout, expectedTotal: total })).body
+  await orders.fulfilOrder(admin.principal, order.id, { trackingReference: 'DHL-1' })
+  return { cartToken: cart.token!, order }
 }
 
 type Shop = Awaited<ReturnType<typeof shop>>
@@ -102,12 +119,15 @@ type Shop = Awaited<ReturnType<typeof shop>>
 function hintsFor(s: Shop): Hints {
   const ids: [string, number][] = [
     ['/api/sales/invoices/{id}/returns', s.sold.id],
+    ['/api/orders', s.order.id],
+    ['/api/store/orders', s.order.id],
     ['/api/sales/invoices', s.draft.id],
     ['/api/products', s.cola.id],
     ['/api/locations', s.main.id],
     ['/api/tokens', s.other.principal.tokenId!],
   ]
-  const lineIds = (operation: Operation) => (operation.path.endsWith('/returns') ? s.sold : s.draft).lines.map((l) => l.id)
+  const lineIds = (operation: Operation) =>
+    operation.path.startsWith('/api/orders') ? s.order.lines.map((l) => l.id) : (operation.path.endsWith('/returns') ? s.sold : s.draft).lines.map((l) => l.id)
   return (name, operation) => {
     switch (name) {
       case 'id':
@@ -132,6 +152,12 @@ function hintsFor(s: Shop): Hints {
         return fc.constantFrom(...lineIds(operation))
       case 'locations':
         return fc.constant(s.main.code)
+      case 'brisk-cart-token':
+        return fc.constant(s.cartToken)
+      case 'shippingMethod':
+        return fc.constant('standard')
+      case 'provider':
+        return fc.constant('manual')
       case 'code':
         return operation.path === '/api/products/lookup' ? fc.constant(s.cola.sku) : undefined
       default:

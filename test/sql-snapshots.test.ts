@@ -7,12 +7,14 @@ import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import path from 'node:path'
 import { test } from 'node:test'
+import * as batchLog from '../src/infra/batch-log/batch-log.repository.ts'
 import * as idempotency from '../src/infra/idempotency/idempotency.repository.ts'
 import * as access from '../src/modules/access/access.repository.ts'
 import * as catalog from '../src/modules/catalog/catalog.repository.ts'
 import * as customers from '../src/modules/customers/customers.repository.ts'
 import * as inventory from '../src/modules/inventory/inventory.repository.ts'
 import * as orders from '../src/modules/orders/orders.repository.ts'
+import * as batches from '../src/modules/orders/orders.batch.repository.ts'
 import * as lifecycle from '../src/modules/orders/orders.lifecycle.repository.ts'
 import * as placement from '../src/modules/orders/orders.placement.repository.ts'
 import * as orderReads from '../src/modules/orders/orders.read.repository.ts'
@@ -404,6 +406,42 @@ const repositories: RepositorySnapshot[] = [
         storeResponse,
       }),
   },
+  },
+  {
+    file: 'src/modules/orders/orders.batch.repository.ts',
+    exports: batches,
+    cases: {
+      'transitionOrders: pay, staff of every location': (db) =>
+        batches.transitionOrders(db, { action: 'pay', items: [{ id: 1, trackingReference: null }], locationIds: null, at, actor: 'token:1', batchId: 1 }),
+      'transitionOrders: fulfil, staff of some locations': (db) =>
+        batches.transitionOrders(db, { action: 'fulfil', items: [{ id: 1, trackingReference: 'DHL-1' }], locationIds: [1, 2], at, actor: 'token:1', batchId: 1 }),
+      findImportProducts: (db) => batches.findImportProducts(db, ['SKU-1'], 1),
+      insertImportedOrders: (db) =>
+        batches.insertImportedOrders(db, {
+          source: 'marketplace:acme',
+          paymentProvider: 'marketplace',
+          locationId: 1,
+          allowNegativeStock: false,
+          orders: [
+            { n: 0, external_ref: 'A-1', email: 'a@example.com', shipping_address: '{}', shipping_country: 'DE', status: 'paid', subtotal: '2.50', tax_total: '0.25', shipping_total: '0', total: '2.75', paid_total: '2.75', line_count: 1 },
+          ],
+          lines: [{ n: 0, position: 0, product_id: 1, sku: 'SKU-1', name: 'Product', unit: 'each', quantity: '1', factor: '1', base_quantity: '1', unit_price: '2.50', tax_rate: '10', net_amount: '2.50', tax_amount: '0.25', total_amount: '2.75' }],
+          at,
+          actor: 'token:1',
+          batchId: 1,
+        }),
+    },
+  },
+  {
+    file: 'src/infra/batch-log/batch-log.repository.ts',
+    exports: batchLog,
+    cases: {
+      insertBatch: (db) => batchLog.insertBatch(db, { operation: 'orders.mark-paid', tokenId: 1, rowsTotal: 10 }),
+      finishBatch: (db) =>
+        batchLog.finishBatch(db, 1, { status: 'succeeded', rowsSucceeded: 10, rowsFailed: 0, statements: 3, durationMs: 1.5, detail: { errors: [] } }),
+      listBatches: (db) => batchLog.listBatches(db, { operation: 'orders.mark-paid', tokenId: 1, before: 10, limit: 20 }),
+      findBatch: (db) => batchLog.findBatch(db, 1),
+    },
   },
 ]
 

@@ -15,7 +15,7 @@ import { shortStockOf } from '../inventory/index.ts'
 import { type CartCaller, cartNotFound, ownerOf } from './orders.carts.ts'
 import { type Order, toOrder } from './orders.mapping.ts'
 import type { OrderRecord } from './orders.records.ts'
-import type { Authorization, PaymentProviders } from './orders.payments.ts'
+import type { PaymentProviders } from './orders.payments.ts'
 import { priceSellable, sellableCartLines } from './orders.pricing.ts'
 import * as repo from './orders.placement.repository.ts'
 import type { CartOwner } from './orders.repository.ts'
@@ -229,7 +229,7 @@ export function createPlacement(
 const scopeOf = (owner: CartOwner) => ('tokenHash' in owner ? `cart:${owner.tokenHash}` : `customer:${owner.customerId}`)
 
 /** The address as the order keeps it. */
-function addressOf(a: ShippingAddressInput) {
+export function addressOf(a: ShippingAddressInput) {
   return { name: a.name, line1: a.line1, line2: a.line2 ?? null, city: a.city, postalCode: a.postalCode, country: a.country, phone: a.phone ?? null }
 }
 

@@ -6,6 +6,7 @@ import { principalOf } from '../access/index.ts'
 import type { CartCaller } from './orders.carts.ts'
 import { registerCheckoutRoutes } from './orders.checkout.routes.ts'
 import { registerStaffOrderRoutes } from './orders.staff.routes.ts'
+import { registerOrderBatchRoutes } from './orders.batch.routes.ts'
 import {
   Cart,
   CartTokenHeaders,
@@ -95,6 +96,7 @@ export function registerOrderRoutes(app: HttpServer, orders: OrdersService): voi
   registerShippingRoutes(app, orders)
   registerCheckoutRoutes(app, orders)
   registerStaffOrderRoutes(app, orders)
+  registerOrderBatchRoutes(app, orders)
 }
 
 const ADMIN_ONLY = 'Needs an admin token.'

@@ -1,6 +1,6 @@
 import { Type } from 'typebox'
 import { BatchLogOutput, MAX_BATCH_PAGE } from '../../infra/batch-log/batch-log.ts'
-import { MONEY_LIMITS } from '../../infra/decimal.ts'
+import { MONEY_LIMITS, UNIT_PRICE_LIMITS } from '../../infra/decimal.ts'
 import { DateOrTimestamp, Decimal, Id, Text } from '../../infra/http/schemas.ts'
 import { MoneyOutput, UnitPriceOutput } from '../catalog/index.ts'
 import { ShippingAddressBody } from '../customers/index.ts'
@@ -314,8 +314,6 @@ export const OrderReturnResult = Type.Object({ return: OrderReturn, order: Staff
 const MAX_BATCH_ORDERS = 10_000
 const BatchOrderId = { ...Id, description: 'An order id' }
 const TrackingReference = Text({ minLength: 1, maxLength: 200 })
-const NonNegativeDecimal = (description: string) =>
-  Type.Union([Type.String({ pattern: '^\\d{1,14}(\\.\\d{1,9})?$' }), Type.Number({ minimum: 0 })], { description })
 
 export const MarkOrdersPaidBody = Type.Object(
   { orderIds: Type.Array(BatchOrderId, { minItems: 1, maxItems: MAX_BATCH_ORDERS }) },
@@ -338,7 +336,7 @@ const ImportedLine = Type.Object(
     sku: Text({ minLength: 1, maxLength: 100 }),
     unit: Type.Optional(Text({ minLength: 1, maxLength: 50, description: "Default: the product's base unit" })),
     quantity: Quantity,
-    unitPrice: Type.Optional(NonNegativeDecimal("The marketplace's price of one unit before tax; default: the catalog's")),
+    unitPrice: Type.Optional(Decimal(UNIT_PRICE_LIMITS, "The marketplace's price of one unit before tax; default: the catalog's")),
   },
   { additionalProperties: false },
 )
@@ -354,7 +352,7 @@ export const ImportOrdersBody = Type.Object(
           email: Email,
           shippingAddress: ShippingAddressBody,
           lines: Type.Array(ImportedLine, { minItems: 1, maxItems: MAX_LINES }),
-          shippingTotal: Type.Optional(NonNegativeDecimal('Default 0')),
+          shippingTotal: Type.Optional(Decimal(MONEY_LIMITS, 'Default 0')),
           paid: Type.Optional(Type.Boolean({ description: 'The marketplace took the money: imported paid' })),
         },
         { additionalProperties: false },
@@ -381,7 +379,7 @@ export const BatchResultOutput = Type.Object({
 export const BatchLogQuery = Type.Object(
   {
     operation: Type.Optional(Text({ maxLength: 100, description: "e.g. 'orders.mark-paid'" })),
-    before: Type.Optional(Type.Integer({ minimum: 1, description: 'Batches older than this id' })),
+    before: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'Batches older than this id' })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_BATCH_PAGE, default: 50 })),
   },
   { additionalProperties: false },

@@ -1,3 +1,4 @@
+export { returnedBaseUnits } from './sales.lines.ts'
 export { registerSalesRoutes } from './sales.routes.ts'
 export type {
   CreateInvoiceInput,

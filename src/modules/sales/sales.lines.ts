@@ -304,7 +304,10 @@ export function totalsOf(priced: PricedInvoice, invoiceDiscount: Discount, lineC
 }
 
 /** Base units returned when `quantity` more of `line` comes back, taken cumulatively so the last return restores exactly what was sold. */
-export function returnedBaseUnits(line: InvoiceLineRecord, quantity: Big): Big {
+export function returnedBaseUnits(
+  line: Pick<InvoiceLineRecord, 'quantity' | 'returned_quantity' | 'factor' | 'base_quantity'>,
+  quantity: Big,
+): Big {
   const sold = new Big(line.quantity)
   const returnedBefore = new Big(line.returned_quantity)
   const factor = new Big(line.factor)

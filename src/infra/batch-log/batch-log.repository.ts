@@ -1,0 +1,77 @@
+/** The batch log's statements: a run started, finished, and read back. */
+import { sql } from 'kysely'
+import type { Executor } from '../db/database.ts'
+import type { BatchStatus } from './batch-log.tables.ts'
+
+export interface BatchLogRow {
+  id: number
+  operation: string
+  status: BatchStatus
+  rows_total: number
+  rows_succeeded: number
+  rows_failed: number
+  statements: number
+  token_id: number | null
+  detail: unknown
+  started_at: Date
+  finished_at: Date | null
+  duration_ms: string | null
+}
+
+/** A 'running' row for a batch that starts now. */
+export async function insertBatch(db: Executor, run: { operation: string; tokenId: number | null; rowsTotal: number }): Promise<number> {
+  const row = await db
+    .insertInto('batch_log')
+    .values({ operation: run.operation, status: 'running', rows_total: run.rowsTotal, token_id: run.tokenId })
+    .returning('id')
+    .executeTakeFirstOrThrow()
+  return row.id
+}
+
+export interface FinishedBatch {
+  status: Exclude<BatchStatus, 'running'>
+  rowsSucceeded: number
+  rowsFailed: number
+  statements: number
+  durationMs: number
+  detail: unknown
+}
+
+/** The batch's figures, once it is done (or has failed). */
+export async function finishBatch(db: Executor, id: number, done: FinishedBatch): Promise<BatchLogRow> {
+  return db
+    .updateTable('batch_log')
+    .set({
+      status: done.status,
+      rows_succeeded: done.rowsSucceeded,
+      rows_failed: done.rowsFailed,
+      statements: done.statements,
+      duration_ms: done.durationMs.toFixed(3),
+      detail: JSON.stringify(done.detail),
+      finished_at: sql<Date>`clock_timestamp()`,
+    })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow() as Promise<BatchLogRow>
+}
+
+export interface BatchLogFilter {
+  operation?: string | undefined
+  /** only the batches this token ran */
+  tokenId?: number | undefined
+  /** rows older than this id (keyset, newest first) */
+  before?: number | undefined
+  limit: number
+}
+
+export async function listBatches(db: Executor, filter: BatchLogFilter): Promise<BatchLogRow[]> {
+  let query = db.selectFrom('batch_log').selectAll().orderBy('id', 'desc').limit(filter.limit)
+  if (filter.operation !== undefined) query = query.where('operation', '=', filter.operation)
+  if (filter.tokenId !== undefined) query = query.where('token_id', '=', filter.tokenId)
+  if (filter.before !== undefined) query = query.where('id', '<', filter.before)
+  return (await query.execute()) as BatchLogRow[]
+}
+
+export async function findBatch(db: Executor, id: number): Promise<BatchLogRow | undefined> {
+  return (await db.selectFrom('batch_log').selectAll().where('id', '=', id).executeTakeFirst()) as BatchLogRow | undefined
+}
