@@ -1,5 +1,7 @@
 import { cacheInvalidationScenario } from './cache-invalidation/index.ts'
 import { catalogReadScenario } from './catalog-read/index.ts'
+import { checkoutScenario } from './checkout/index.ts'
+import { flashSaleScenario } from './flash-sale/index.ts'
 import { invoiceSubmitScenario } from './invoice-submit/index.ts'
 import { readScalingScenario } from './read-scaling/index.ts'
 import type { BenchScenario } from './scenario.ts'
@@ -10,4 +12,6 @@ export const BENCH_SCENARIOS: BenchScenario[] = [
   catalogReadScenario,
   cacheInvalidationScenario,
   readScalingScenario,
+  checkoutScenario,
+  flashSaleScenario,
 ]
