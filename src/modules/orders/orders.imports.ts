@@ -10,7 +10,7 @@ import { COUNTRY_CODES } from '../customers/index.ts'
 import type * as repo from './orders.batch.repository.ts'
 import { CART_QUANTITY_LIMITS } from './orders.carts.ts'
 import { addressOf, type ShippingAddressInput } from './orders.placement.ts'
-import { priceSellable } from './orders.pricing.ts'
+import { orderLinesOf, priceSellable } from './orders.pricing.ts'
 
 export interface ImportLineInput {
   sku: string
@@ -126,25 +126,7 @@ export function importedOrder(
       paid_total: paid ? total : '0',
       line_count: sellable.length,
     },
-    lines: sellable.map((s, position) => {
-      const p = priced.lines[position]!
-      return {
-        n,
-        position,
-        product_id: s.productId,
-        sku: s.sku,
-        name: s.name,
-        unit: s.unit,
-        quantity: s.quantity.toFixed(),
-        factor: s.factor.toFixed(),
-        base_quantity: s.baseQuantity.toFixed(),
-        unit_price: s.unitPrice.toFixed(),
-        tax_rate: s.taxRate,
-        net_amount: p.netAmount,
-        tax_amount: p.taxAmount,
-        total_amount: p.totalAmount,
-      }
-    }),
+    lines: orderLinesOf(sellable, priced).map((line) => ({ ...line, n })),
   }
 }
 

@@ -16,7 +16,7 @@ import { type CartCaller, cartNotFound, ownerOf } from './orders.carts.ts'
 import { type Order, toOrder } from './orders.mapping.ts'
 import type { OrderRecord } from './orders.records.ts'
 import type { PaymentProviders } from './orders.payments.ts'
-import { priceSellable, sellableCartLines } from './orders.pricing.ts'
+import { orderLinesOf, priceSellable, sellableCartLines } from './orders.pricing.ts'
 import * as repo from './orders.placement.repository.ts'
 import type { CartOwner } from './orders.repository.ts'
 import type { NewOrderLine } from './orders.tables.ts'
@@ -77,25 +77,7 @@ function checkInput(caller: CheckoutCaller, input: PlaceOrderInput, providers: P
 
 function priceOrder(cart: repo.CheckoutCart, sellable: SellableLine[], shipping: NonNullable<repo.CheckoutCart['shipping']>): Priced {
   const { priced } = priceSellable(sellable)
-  const lines = sellable.map((s, i) => {
-    const p = priced.lines[i]!
-    return {
-      id: cart.line_ids[i]!,
-      position: i,
-      product_id: s.productId,
-      sku: s.sku,
-      name: s.name,
-      unit: s.unit,
-      quantity: s.quantity.toFixed(),
-      factor: s.factor.toFixed(),
-      base_quantity: s.baseQuantity.toFixed(),
-      unit_price: s.unitPrice.toFixed(),
-      tax_rate: s.taxRate,
-      net_amount: p.netAmount,
-      tax_amount: p.taxAmount,
-      total_amount: p.totalAmount,
-    }
-  })
+  const lines = orderLinesOf(sellable, priced).map((line, i) => ({ ...line, id: cart.line_ids[i]! }))
   const goodsTotal = new Big(priced.total)
   const free = shipping.free_over !== null && goodsTotal.gte(shipping.free_over)
   const shippingTotal = free ? new Big(0) : new Big(shipping.price)

@@ -1,6 +1,7 @@
 /** A cart priced with the catalog's shared exact pricing, as the API shows it. */
 import { Big, decimalString } from '../../infra/decimal.ts'
 import { AppError } from '../../infra/errors.ts'
+import type { NewOrderLine } from './orders.tables.ts'
 import { type CatalogCache, type Discount, type PricedInvoice, priceInvoice, type SellableLine, sellableLinesFromCache } from '../catalog/index.ts'
 
 const NO_DISCOUNT: Discount = { percent: null, amount: new Big(0) }
@@ -101,6 +102,28 @@ export async function sellableCartLines(catalog: CatalogCache, lines: readonly S
 export async function priceCart(catalog: CatalogCache, cart: StoredCart): Promise<PricedCart> {
   const lines = await sellableCartLines(catalog, cart.lines)
   return pricedCartOf(cart, lines, priceSellable(lines.sellable).priced)
+}
+
+/** Priced lines as an order's rows, in their order (position = index). */
+export function orderLinesOf(sellable: readonly SellableLine[], priced: PricedInvoice): NewOrderLine[] {
+  return sellable.map((s, position) => {
+    const p = priced.lines[position]!
+    return {
+      position,
+      product_id: s.productId,
+      sku: s.sku,
+      name: s.name,
+      unit: s.unit,
+      quantity: s.quantity.toFixed(),
+      factor: s.factor.toFixed(),
+      base_quantity: s.baseQuantity.toFixed(),
+      unit_price: s.unitPrice.toFixed(),
+      tax_rate: s.taxRate,
+      net_amount: p.netAmount,
+      tax_amount: p.taxAmount,
+      total_amount: p.totalAmount,
+    }
+  })
 }
 
 /** Lines priced with the shared exact pricing (carts have no discounts yet). */
