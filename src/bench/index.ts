@@ -1,3 +1,4 @@
+import { batchOrdersScenario } from './batch-orders/index.ts'
 import { cacheInvalidationScenario } from './cache-invalidation/index.ts'
 import { catalogReadScenario } from './catalog-read/index.ts'
 import { checkoutScenario } from './checkout/index.ts'
@@ -14,4 +15,5 @@ export const BENCH_SCENARIOS: BenchScenario[] = [
   readScalingScenario,
   checkoutScenario,
   flashSaleScenario,
+  batchOrdersScenario,
 ]
