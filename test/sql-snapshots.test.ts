@@ -22,6 +22,7 @@ import * as reporting from '../src/modules/reporting/reporting.repository.ts'
 import * as sales from '../src/modules/sales/sales.repository.ts'
 import type { SalesEffect } from '../src/modules/sales/sales.effects.ts'
 import type { NewInvoiceLine } from '../src/modules/sales/sales.tables.ts'
+import { sql } from 'kysely'
 import { functionsWithoutCase, lineDiff, type RepositorySnapshot, renderSnapshot } from './sql-snapshots.ts'
 
 const root = path.resolve(import.meta.dirname, '..')
@@ -78,6 +79,29 @@ const newInvoice = (submit: boolean): sales.NewInvoice => ({
   catalog: [{ position: 0, price: '2.50' }],
   effect: submit ? effect('sale') : null,
 })
+const newOrder: placement.NewOrder = {
+  id: 1,
+  at,
+  cart: { id: 1, version: 1 },
+  customerId: null,
+  email: 'guest@example.com',
+  accessTokenHash: 't',
+  status: 'paid',
+  shippingMethod: { id: 1, name: 'Standard' },
+  shippingAddress: { name: 'Ada', country: 'DE' },
+  shippingCountry: 'DE',
+  subtotal: '2.50',
+  taxTotal: '0.25',
+  shippingTotal: '4.90',
+  total: '7.65',
+  goodsTotal: '2.75',
+  paymentProvider: 'test',
+  paymentReference: 'test_1',
+  paidTotal: '7.65',
+  lines: [{ id: 1, position: 0, product_id: 1, sku: 'SKU-1', name: 'Product', unit: 'each', quantity: '1', factor: '1', base_quantity: '1', unit_price: '2.50', tax_rate: '10', net_amount: '2.50', tax_amount: '0.25', total_amount: '2.75' }],
+  catalog: [{ position: 0, price: '2.50' }],
+  actor: 'guest',
+}
 const claimedKey = {
   id: 1,
   storeInStatement: (response: unknown, patch?: idempotency.ResponsePatch) => idempotency.storeResponseCte(1, response, patch),
@@ -160,6 +184,14 @@ const repositories: RepositorySnapshot[] = [
       claimUnexpiredIdempotencyKey: (db) =>
         idempotency.claimUnexpiredIdempotencyKey(db, { scope: 'token:1', key: 'key', operation: 'op', requestHash: 'h', ttlHours: 24 }),
       deleteExpiredIdempotencyKeys: (db) => idempotency.deleteExpiredIdempotencyKeys(db, at, 1000),
+      claimWithResponseCte: (db) =>
+        db.executeQuery(
+          sql`with ${idempotency.claimWithResponseCte(
+            { scope: 'cart:h', key: 'key', operation: 'place order', requestHash: 'h', ttlHours: 24 },
+            { id: 1 },
+            { patch: { path: '{locationId}', value: sql`1` }, when: sql`true` },
+          )} select id from claim`.compile(db),
+        ),
     },
   },
   {
@@ -329,34 +361,9 @@ const repositories: RepositorySnapshot[] = [
     cases: {
       'findCheckoutCart: a guest': (db) => placement.findCheckoutCart(db, { tokenHash: 't' }, { methodCode: 'standard', country: 'DE' }),
       'findCheckoutCart: a customer': (db) => placement.findCheckoutCart(db, { customerId: 1 }, { methodCode: 'standard', country: 'DE' }),
-      insertOrder: (db) =>
-        placement.insertOrder(
-          db,
-          {
-            id: 1,
-            at,
-            cart: { id: 1, version: 1 },
-            customerId: null,
-            email: 'guest@example.com',
-            accessTokenHash: 't',
-            status: 'paid',
-            shippingMethod: { id: 1, name: 'Standard' },
-            shippingAddress: { name: 'Ada', country: 'DE' },
-            shippingCountry: 'DE',
-            subtotal: '2.50',
-            taxTotal: '0.25',
-            shippingTotal: '4.90',
-            total: '7.65',
-            goodsTotal: '2.75',
-            paymentProvider: 'test',
-            paymentReference: 'test_1',
-            paidTotal: '7.65',
-            lines: [{ id: 1, position: 0, product_id: 1, sku: 'SKU-1', name: 'Product', unit: 'each', quantity: '1', factor: '1', base_quantity: '1', unit_price: '2.50', tax_rate: '10', net_amount: '2.50', tax_amount: '0.25', total_amount: '2.75' }],
-            catalog: [{ position: 0, price: '2.50' }],
-            actor: 'guest',
-          },
-          storeResponse,
-        ),
+      'insertOrder: with its key claimed': (db) =>
+        placement.insertOrder(db, newOrder, idempotency.claimWithResponseCte({ scope: 'cart:t', key: 'k', operation: 'place order', requestHash: 'h', ttlHours: 24 }, { id: 1 }, { patch: { path: '{locationId}', value: placement.FULFILLING_LOCATION }, when: placement.READY_TO_PLACE })),
+      insertOrder: (db) => placement.insertOrder(db, newOrder, null),
     },
   },
   {

@@ -64,7 +64,7 @@ describe('brisk bench checkout and flash-sale', () => {
       assert.equal(r.errors, 0, `${name}: ${r.firstError}`)
     }
     assert.ok(brisk.place.p50Ms > 0 && brisk.place.p50Ms <= brisk.p50Ms)
-    // with a key: the cart in one statement once its products are cached; read, BEGIN, claim, place, COMMIT
+    // the cart in one statement once its products are cached; the read, then the order with its key claimed in it
     assert.ok(brisk.statementsPerOrder <= 6, JSON.stringify(brisk))
     assert.equal(brisk.statementsPerOrder, brisk.cartStatements + brisk.placeStatements)
     assert.equal(floor.statementsPerOrder, 1)

@@ -91,7 +91,7 @@ export const checkoutScenario: BenchScenario = {
     ...ROUND_OPTIONS,
     { flags: '--products <n>', description: 'catalog size the baskets are drawn from', defaultValue: '2000' },
     { flags: '--payment <provider>', description: '"test" (the card simulator: orders placed paid) or "manual" (placed unpaid)', defaultValue: 'test' },
-    { flags: '--no-key', description: 'place without an Idempotency-Key (2 statements instead of 5)' },
+    { flags: '--no-key', description: 'place without an Idempotency-Key (the same 2 statements: a key is claimed inside the order statement)' },
     REDIS_OPTION,
     DATABASE_OPTION,
   ],

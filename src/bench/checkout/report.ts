@@ -129,7 +129,7 @@ export function printTable(r: Results, s: Setting): void {
   console.log('')
   console.log(
     `SQL/order from Server-Timing: cart ${r.brisk.cartStatements} + place ${r.brisk.placeStatements}` +
-      `${o.key ? ' (with a key: read, BEGIN, claim, place, COMMIT)' : ''}. The floor writes the same rows (order, lines, history, ` +
+      `${o.key ? ' (the read, then the order with its key claimed in the same statement)' : ''}. The floor writes the same rows (order, lines, history, ` +
       'stock, ledger, both rollups) in one hand-written statement, values computed beforehand, from the bench process. ' +
       "DB ms: brisk serve's time awaiting the database per order (Server-Timing). CPU ms: brisk serve's processes per order; " +
       "for the floor, the bench process's (pg driver). PostgreSQL's own CPU is in neither.",

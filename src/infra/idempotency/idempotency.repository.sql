@@ -24,3 +24,15 @@ returning id;
 delete from idempotency_key
 where id in (select id from idempotency_key where created_at < $1 order by id limit $2)
   and created_at < $3;
+
+-- claimWithResponseCte
+with claim as (
+  -- the Idempotency-Key with the response a retry gets, committed with the write itself
+  insert into idempotency_key as k (scope, key, operation, request_hash, response)
+  select $1, $2, $3, $4, jsonb_set($5::jsonb, '{locationId}', to_jsonb(1))
+  where true
+  on conflict (scope, key) do update
+  set operation = excluded.operation, request_hash = excluded.request_hash, response = excluded.response, created_at = now()
+  where k.created_at < now() - make_interval(hours => $6::integer)
+  returning k.id
+) select id from claim;

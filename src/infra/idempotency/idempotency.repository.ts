@@ -21,6 +21,31 @@ export function storeResponseCte(id: number, response: unknown, patch?: Response
     )`
 }
 
+/**
+ * The CTE `claim` that claims a key and stores its response in one go, as part of a write that is
+ * ONE statement (no transaction around it): a row inserted with its response, or an expired key's
+ * row taken over; nothing when someone holds the key (a concurrent insert of the same key waits
+ * for the first to commit, then finds it). `when` gates it on the rest of the statement.
+ */
+export function claimWithResponseCte(
+  claim: { scope: string; key: string; operation: string; requestHash: string; ttlHours: number },
+  response: unknown,
+  options: { patch?: ResponsePatch; when?: RawBuilder<boolean> } = {},
+): RawBuilder<unknown> {
+  const json = sql`${JSON.stringify(response)}::jsonb`
+  const value = options.patch ? sql`jsonb_set(${json}, ${sql.lit(options.patch.path)}, to_jsonb(${options.patch.value}))` : json
+  return sql`claim as (
+      -- the Idempotency-Key with the response a retry gets, committed with the write itself
+      insert into idempotency_key as k (scope, key, operation, request_hash, response)
+      select ${claim.scope}, ${claim.key}, ${claim.operation}, ${claim.requestHash}, ${value}
+      where ${options.when ?? sql`true`}
+      on conflict (scope, key) do update
+      set operation = excluded.operation, request_hash = excluded.request_hash, response = excluded.response, created_at = now()
+      where k.created_at < now() - make_interval(hours => ${claim.ttlHours}::integer)
+      returning k.id
+    )`
+}
+
 export async function storeResponse(db: Executor, id: number, response: unknown): Promise<void> {
   await db.updateTable('idempotency_key').set({ response: JSON.stringify(response) }).where('id', '=', id).execute()
 }

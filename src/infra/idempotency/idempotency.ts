@@ -45,6 +45,14 @@ export interface ClaimedKey {
   storeInStatement(response: unknown, patch?: repo.ResponsePatch): RawBuilder<unknown>
 }
 
+/** What a one-statement write answers when the key was already claimed: the writer replays it. */
+export const KEY_TAKEN = Symbol('the Idempotency-Key is taken')
+
+/** A key a one-statement write claims inside itself (`claimCte`, a CTE named `claim`). */
+export interface StatementClaim {
+  claimCte(response: unknown, options?: { patch?: repo.ResponsePatch; when?: RawBuilder<boolean> }): RawBuilder<unknown>
+}
+
 export interface IdempotentWriter {
   /** Runs `work` in one transaction, always (writes of several statements, or that lock rows). */
   inTransaction<T>(write: IdempotentWrite, work: (trx: Transaction<Database>, key: ClaimedKey | null) => Promise<T>): Promise<Replayable<T>>
@@ -58,6 +66,12 @@ export interface IdempotentWriter {
    * whose first success removed what a retry would start from (an order empties its cart).
    */
   findReplay<T>(write: IdempotentWrite): Promise<Replayable<T> | undefined>
+  /**
+   * For a write that is ONE statement: the key is claimed and its response stored inside that
+   * statement (no transaction, no extra round trips). The work answers KEY_TAKEN when its claim
+   * found the key held: the stored response is replayed (or a reuse refused).
+   */
+  inStatement<T>(write: IdempotentWrite, work: (claim: StatementClaim | null) => Promise<T | typeof KEY_TAKEN>): Promise<Replayable<T>>
 }
 
 /** Stable JSON: object keys sorted, so the same body always hashes the same. */
@@ -143,6 +157,13 @@ export function createIdempotentWriter(db: Db, options: WriterOptions): Idempote
     return key
   }
 
+  async function findReplay<T>(write: IdempotentWrite): Promise<Replayable<T> | undefined> {
+    const key = keyOf(write)
+    if (key === undefined) return undefined
+    const existing = await repo.findIdempotencyKey(db.primary, write.scope, key)
+    return replayOf<T>(options, existing, write.operation, hashOf(write))
+  }
+
   return {
     async inTransaction(write, work) {
       const key = keyOf(write)
@@ -151,11 +172,25 @@ export function createIdempotentWriter(db: Db, options: WriterOptions): Idempote
         return claimAndRun(options, trx, write, key, work)
       })
     },
-    async findReplay<T>(write: IdempotentWrite) {
+    findReplay,
+    async inStatement<T>(write: IdempotentWrite, work: (claim: StatementClaim | null) => Promise<T | typeof KEY_TAKEN>) {
       const key = keyOf(write)
-      if (key === undefined) return undefined
-      const existing = await repo.findIdempotencyKey(db.primary, write.scope, key)
-      return replayOf<T>(options, existing, write.operation, hashOf(write))
+      const claim =
+        key === undefined
+          ? null
+          : {
+              claimCte: (response: unknown, cteOptions?: { patch?: repo.ResponsePatch; when?: RawBuilder<boolean> }) =>
+                repo.claimWithResponseCte(
+                  { scope: write.scope, key, operation: write.operation, requestHash: hashOf(write), ttlHours: options.ttlHours },
+                  response,
+                  cteOptions,
+                ),
+            }
+      const body = await work(claim)
+      if (body !== KEY_TAKEN) return { body, replayed: false }
+      const replay = await findReplay<T>(write)
+      if (!replay) throw conflict(`${codePrefix}_IDEMPOTENCY_KEY_IN_USE`, 'A request with this Idempotency-Key is still being processed.')
+      return replay
     },
     async inTransactionIfKeyed(write, work) {
       const key = keyOf(write)

@@ -47,6 +47,35 @@ describeEachDatabase('orders: allocation', (ctx) => {
     )
   })
 
+  test('a cart changed between its read and the order statement: 409, no order, the key left free, the payment voided', async () => {
+    const { products } = await onlineShop(ctx.db, { products: 1 })
+    const product = products[0]!
+    let token = ''
+    const voided: string[] = []
+    // a provider slow enough for the shopper's other tab to change the cart meanwhile
+    const meddler = {
+      name: 'test',
+      async authorize() {
+        await orders.updateCart({ cartToken: token }, { add: [{ productId: product.id, quantity: 1 }] })
+        return { provider: 'test', reference: 'ref-1', paid: true }
+      },
+      async void(authorization: { reference: string }) {
+        voided.push(authorization.reference)
+      },
+    }
+    const orders = createOrdersService(ctx.db, { cache: memoryOnlyCache(), cartTtlHours: 72, payments: new Map([['test', meddler]]) })
+    const created = await orders.createCart({}, [{ productId: product.id, quantity: 1 }])
+    token = created.token!
+    const refused = await orders
+      .placeOrder({ cartToken: token }, checkoutBody(withShipping(created.cart.total)), { idempotencyKey: 'meddled' })
+      .catch((error: unknown) => error)
+    assert.ok(refused instanceof AppError && refused.code === 'ORDERS_CART_CHANGED', String(refused))
+    assert.deepEqual(voided, ['ref-1'])
+    const keys = await sql<{ n: string }>`select count(*) as n from idempotency_key where key = 'meddled'`.execute(ctx.db.primary)
+    assert.equal(Number(keys.rows[0]!.n), 0, 'the key is free for the retry')
+    assert.equal((await orders.getCart({ cartToken: token })).lines[0]!.quantity, '2', 'the cart as the other tab left it')
+  })
+
   test('a shop with no location selling online refuses online orders and writes nothing', async () => {
     const location = await createLocation(ctx.db)
     await sql`update location set sells_online = false`.execute(ctx.db.primary)

@@ -5,6 +5,7 @@
 import { type RawBuilder, sql } from 'kysely'
 import { unnestRows } from '../../infra/db/columns.ts'
 import type { Executor } from '../../infra/db/database.ts'
+import { abortStatement } from '../../infra/db/statement-abort.ts'
 import { type CatalogCheck, changedCatalogLinesCte } from '../catalog/index.ts'
 import { refuseShortStock, STOCK_CTE, stockMovementCtes } from '../inventory/index.ts'
 import { salesRollupCtes } from '../reporting/index.ts'
@@ -89,22 +90,30 @@ export interface NewOrder {
   actor: string
 }
 
-export type PlaceResult = { placed: true; locationId: number } | { placed: false; why: 'stale' | 'cart_changed' | 'no_online_location' }
+export type PlaceResult =
+  | { placed: true; locationId: number }
+  | { placed: false; why: 'stale' | 'cart_changed' | 'no_online_location' | 'key_taken' }
 
-/** The fulfilling location, as SQL of the placing statement: for a response stored inside it. */
-export const PLACED_LOCATION = sql<number>`(select location_id from ord)`
+/** The fulfilling location, as SQL of the placing statement: for the response its key claim stores. */
+export const FULFILLING_LOCATION = sql<number>`(select id from fulfiller)`
+
+/** What the placing statement's claim of an Idempotency-Key waits for: a fresh catalog and a location. */
+export const READY_TO_PLACE = sql<boolean>`not exists (select 1 from stale) and exists (select 1 from fulfiller)`
+
 
 /**
  * Places the order in ONE statement: the order, its lines, its history, the stock taken from the
  * first location selling online (by online_priority) that holds every line — else the first one,
  * which then refuses what it lacks — with its ledger rows, the rollups (channel 'online'), the cart
- * emptied and, with a key, the stored response. Writes nothing when a line was priced from catalog
- * values that changed since ('stale'), when the cart changed since it was read ('cart_changed'),
- * or when no location sells online; a shortage aborts it (inventory's shortStockOf reads the error).
+ * emptied and, given `claim` (the idempotency infra's CTE gated on READY_TO_PLACE), the key claimed
+ * with its response. Writes nothing when a line was priced from catalog values that changed since
+ * ('stale'), when the cart changed since it was read ('cart_changed'), when no location sells
+ * online, or when the key is held ('key_taken'); a shortage aborts it (inventory's shortStockOf
+ * reads the error), and so does a key claimed for a cart that changed meanwhile (isStatementAbort).
  */
-export async function insertOrder(db: Executor, order: NewOrder, storeResponse: RawBuilder<unknown> | null): Promise<PlaceResult> {
+export async function insertOrder(db: Executor, order: NewOrder, claim: RawBuilder<unknown> | null): Promise<PlaceResult> {
   const lineIds = order.lines.map((l) => l.id)
-  const { rows } = await sql<{ stale: number; fulfillers: number; cart_taken: number; location_id: number | null; stock_ok: boolean }>`/* prepared */
+  const { rows } = await sql<{ stale: number; fulfillers: number; claimed: number; cart_taken: number; location_id: number | null }>`/* prepared */
     with input as (
       -- the lines, sent as one array per column
       select * from ${unnestRows(ORDER_LINE_VALUES, order.lines, { alias: 't' })}
@@ -119,10 +128,10 @@ export async function insertOrder(db: Executor, order: NewOrder, storeResponse: 
           where coalesce(s.quantity, 0) < n.quantity)) desc,
         l.online_priority, l.id
       limit 1
-    ), cart_taken as (
+    ), ${claim ?? sql`claim as (select 1 where ${READY_TO_PLACE})`}, cart_taken as (
       -- the cart, only as it was read: a concurrent change or a second placement of it finds nothing here
       delete from cart where id = ${order.cart.id} and (extract(epoch from updated_at) * 1000000)::bigint = ${order.cart.version}
-        and not exists (select 1 from stale) and exists (select 1 from fulfiller)
+        and exists (select 1 from claim)
       returning id
     ), ord as (
       insert into online_order (id, customer_id, email, access_token_hash, status, location_id, shipping_method_id,
@@ -170,13 +179,17 @@ export async function insertOrder(db: Executor, order: NewOrder, storeResponse: 
         products: sql`select product_id, base_quantity, net_amount, tax_amount, total_amount from input`,
       },
       { when: sql<boolean>`exists (select 1 from ord)`, after: STOCK_CTE.applied },
-    )}${storeResponse ? sql`, ${storeResponse}` : sql``}
+    )}
     select (select count(*) from stale)::integer as stale, (select count(*) from fulfiller)::integer as fulfillers,
-      (select count(*) from cart_taken)::integer as cart_taken,
+      (select count(*) from claim)::integer as claimed, (select count(*) from cart_taken)::integer as cart_taken,
+      -- a key claimed for a cart that changed meanwhile: undone, so no response is stored for an order never placed
+      case when (select count(*) from claim) > (select count(*) from cart_taken) then ${abortStatement('cart changed')} else true end
+        as claim_ok,
       (select location_id from ord) as location_id, ${refuseShortStock} as stock_ok`.execute(db)
   const row = rows[0]!
   if (row.stale > 0) return { placed: false, why: 'stale' }
   if (row.fulfillers === 0) return { placed: false, why: 'no_online_location' }
+  if (row.claimed === 0) return { placed: false, why: 'key_taken' }
   if (row.cart_taken === 0 || row.location_id === null) return { placed: false, why: 'cart_changed' }
   return { placed: true, locationId: row.location_id }
 }

@@ -1,14 +1,14 @@
 /**
  * Checkout: a cart becomes an order. One read (the cart, its lines, the shipping rate and the
  * order's ids), the payment authorized with no transaction open, then ONE statement places the
- * order — lines, history, stock from the fulfilling location, ledger, rollups, the cart emptied.
- * With an Idempotency-Key that statement runs in a transaction that claims the key first and
- * stores the response in the statement: BEGIN, claim, place, COMMIT.
+ * order — lines, history, stock from the fulfilling location, ledger, rollups, the cart emptied,
+ * and with an Idempotency-Key the key claimed with its response: 2 statements, no transaction.
  */
 import type { Db } from '../../infra/db/database.ts'
+import { isStatementAbort } from '../../infra/db/statement-abort.ts'
 import { Big, decimalString, MONEY_LIMITS, money, readDecimal } from '../../infra/decimal.ts'
 import { conflict, invalid } from '../../infra/errors.ts'
-import type { IdempotentWriter, Replayable, WriteOptions } from '../../infra/idempotency/idempotency.ts'
+import { type IdempotentWriter, KEY_TAKEN, type Replayable, type WriteOptions } from '../../infra/idempotency/idempotency.ts'
 import { type CatalogCache, namesForMessage, type SellableLine } from '../catalog/index.ts'
 import { COUNTRY_CODES } from '../customers/index.ts'
 import { shortStockOf } from '../inventory/index.ts'
@@ -182,9 +182,12 @@ export function createPlacement(
       actor: guest ? 'guest' : `customer:${owner.customerId}`,
     })
     try {
-      return await writes.inTransactionIfKeyed(write, async (executor, key) => {
-        const place = (values: repo.NewOrder) =>
-          repo.insertOrder(executor, values, key?.storeInStatement(toOrder(recordOf(values, 0)), { path: '{locationId}', value: repo.PLACED_LOCATION }) ?? null)
+      return await writes.inStatement(write, async (key) => {
+        const place = (values: repo.NewOrder) => {
+          const response = toOrder(recordOf(values, 0))
+          const claim = key?.claimCte(response, { patch: { path: '{locationId}', value: repo.FULFILLING_LOCATION }, when: repo.READY_TO_PLACE })
+          return repo.insertOrder(db.primary, values, claim ?? null)
+        }
         let values = order(priced)
         let result = await place(values)
         if (!result.placed && result.why === 'stale') {
@@ -196,11 +199,12 @@ export function createPlacement(
           result = await place(values)
         }
         if (result.placed) return toOrder(recordOf(values, result.locationId))
+        if (result.why === 'key_taken') return KEY_TAKEN
         throw notPlaced[result.why]()
       })
     } catch (error) {
       await provider.void(authorization)
-      throw soldOutOr(error)
+      throw isStatementAbort(error) ? notPlaced.cart_changed() : soldOutOr(error)
     }
   }
 
