@@ -1,6 +1,7 @@
 -- Generated from src/modules/orders/orders.placement.repository.ts by test/sql-snapshots.test.ts. Do not edit by hand.
 
 -- findCheckoutCart: a guest
+/* prepared */
 select c.id, (extract(epoch from c.updated_at) * 1000000)::bigint as version, clock_timestamp() as at,
   coalesce((
     select json_agg(json_build_object('id', l.id, 'product_id', l.product_id, 'unit', l.unit, 'quantity', l.quantity::text)
@@ -24,6 +25,7 @@ from cart c
 where c.token_hash = $3 and c.expires_at > now();
 
 -- findCheckoutCart: a customer
+/* prepared */
 select c.id, (extract(epoch from c.updated_at) * 1000000)::bigint as version, clock_timestamp() as at,
   coalesce((
     select json_agg(json_build_object('id', l.id, 'product_id', l.product_id, 'unit', l.unit, 'quantity', l.quantity::text)
@@ -69,9 +71,11 @@ where c.customer_id = $3 and c.expires_at > now();
     -- the first location selling online that holds every line; else the first, which refuses the shortfall
     select l.id from location l
     where l.sells_online
+    -- each line's stock row looked up by its key: a join here would read every stock row of the location
     order by (l.allow_negative_stock or not exists (
-        select 1 from need n left join stock_level s on s.location_id = l.id and s.product_id = n.product_id
-        where coalesce(s.quantity, 0) < n.quantity)) desc,
+        select 1 from need n
+        where coalesce((select s.quantity from stock_level s where s.location_id = l.id and s.product_id = n.product_id), 0) < n.quantity
+      )) desc,
       l.online_priority, l.id
     limit 1
   ), claim as (
@@ -221,9 +225,11 @@ end as stock_ok;
     -- the first location selling online that holds every line; else the first, which refuses the shortfall
     select l.id from location l
     where l.sells_online
+    -- each line's stock row looked up by its key: a join here would read every stock row of the location
     order by (l.allow_negative_stock or not exists (
-        select 1 from need n left join stock_level s on s.location_id = l.id and s.product_id = n.product_id
-        where coalesce(s.quantity, 0) < n.quantity)) desc,
+        select 1 from need n
+        where coalesce((select s.quantity from stock_level s where s.location_id = l.id and s.product_id = n.product_id), 0) < n.quantity
+      )) desc,
       l.online_priority, l.id
     limit 1
   ), claim as (select 1 where not exists (select 1 from stale) and exists (select 1 from fulfiller)), cart_taken as (

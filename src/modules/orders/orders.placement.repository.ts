@@ -36,7 +36,7 @@ export async function findCheckoutCart(
   shipping: { methodCode: string; country: string },
 ): Promise<CheckoutCart | undefined> {
   const whose = 'tokenHash' in owner ? sql`c.token_hash = ${owner.tokenHash}` : sql`c.customer_id = ${owner.customerId}`
-  const { rows } = await sql<CheckoutCart>`
+  const { rows } = await sql<CheckoutCart>`/* prepared */
     select c.id, (extract(epoch from c.updated_at) * 1000000)::bigint as version, clock_timestamp() as at,
       coalesce((
         select json_agg(json_build_object('id', l.id, 'product_id', l.product_id, 'unit', l.unit, 'quantity', l.quantity::text)
@@ -123,9 +123,11 @@ export async function insertOrder(db: Executor, order: NewOrder, claim: RawBuild
       -- the first location selling online that holds every line; else the first, which refuses the shortfall
       select l.id from location l
       where l.sells_online
+      -- each line's stock row looked up by its key: a join here would read every stock row of the location
       order by (l.allow_negative_stock or not exists (
-          select 1 from need n left join stock_level s on s.location_id = l.id and s.product_id = n.product_id
-          where coalesce(s.quantity, 0) < n.quantity)) desc,
+          select 1 from need n
+          where coalesce((select s.quantity from stock_level s where s.location_id = l.id and s.product_id = n.product_id), 0) < n.quantity
+        )) desc,
         l.online_priority, l.id
       limit 1
     ), ${claim ?? sql`claim as (select 1 where ${READY_TO_PLACE})`}, cart_taken as (

@@ -4,6 +4,7 @@
 insert into "cart" ("token_hash", "expires_at") values ($1, $2) returning "id", "expires_at", "updated_at";
 
 -- insertGuestCartWithLines
+/* prepared */
 with c as (
   insert into cart (token_hash, expires_at) values ($1, $2) returning id, expires_at, updated_at
 ), l as (

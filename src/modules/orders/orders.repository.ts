@@ -22,7 +22,7 @@ export function insertGuestCart(db: Executor, values: { tokenHash: string; expir
 
 /** A guest cart with its first lines, in one statement; the lines come back oldest first. */
 export async function insertGuestCartWithLines(db: Executor, values: { tokenHash: string; expiresAt: Date }, lines: readonly NewCartLine[]) {
-  const { rows } = await sql<{ id: number; expires_at: Date; updated_at: Date; lines: { id: number; product_id: number; unit: string; quantity: string }[] }>`
+  const { rows } = await sql<{ id: number; expires_at: Date; updated_at: Date; lines: { id: number; product_id: number; unit: string; quantity: string }[] }>`/* prepared */
     with c as (
       insert into cart (token_hash, expires_at) values (${values.tokenHash}, ${values.expiresAt}) returning id, expires_at, updated_at
     ), l as (
