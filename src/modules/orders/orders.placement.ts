@@ -183,22 +183,22 @@ export function createPlacement(
     })
     try {
       return await writes.inStatement(write, async (key) => {
-        const place = (values: repo.NewOrder) => {
+        // the order as answered, made once: the statement stores it with the location it chose
+        const place = async (values: repo.NewOrder) => {
           const response = toOrder(recordOf(values, 0))
           const claim = key?.claimCte(response, { patch: { path: '{locationId}', value: repo.FULFILLING_LOCATION }, when: repo.READY_TO_PLACE })
-          return repo.insertOrder(db.primary, values, claim ?? null)
+          return { response, result: await repo.insertOrder(db.primary, values, claim ?? null) }
         }
-        let values = order(priced)
-        let result = await place(values)
-        if (!result.placed && result.why === 'stale') {
+        let attempt = await place(order(priced))
+        if (!attempt.result.placed && attempt.result.why === 'stale') {
           // a catalog change no eviction reached: priced afresh, and refused if the total moved
           await catalog.evictProducts({ ids: cart.lines.map((l) => l.product_id), codes: [] })
           priced = priceOrder(cart, await orderableLines(cart), shipping)
           if (!priced.total.eq(expected)) throw priceChanged(expected, priced.total)
-          values = order(priced)
-          result = await place(values)
+          attempt = await place(order(priced))
         }
-        if (result.placed) return toOrder(recordOf(values, result.locationId))
+        const { response, result } = attempt
+        if (result.placed) return { ...response, locationId: result.locationId }
         if (result.why === 'key_taken') return KEY_TAKEN
         throw notPlaced[result.why]()
       })
