@@ -18,6 +18,15 @@ export interface BatchLogTable {
   token_id: number | null
   /** per-row errors and anything else the operation reports */
   detail: unknown
+  /** where the rows came from: a file's name, 'http' … */
+  source: string | null
+  chunks: Count
+  /** time spent awaiting the database */
+  database_ms: ColumnType<string | null, string | number | null | undefined, string | number | null>
+  /** why a failed run failed */
+  error: string | null
+  /** true when the run continued an interrupted one */
+  resumed: ColumnType<boolean, boolean | undefined, boolean>
   started_at: ColumnType<Date, Date | string | undefined, never>
   finished_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
   duration_ms: ColumnType<string | null, string | number | null | undefined, string | number | null>

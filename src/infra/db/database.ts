@@ -1,8 +1,10 @@
 import type { Kysely } from 'kysely'
 // Type-only imports: the database shape is the union of each module's tables; no runtime coupling.
 import type { AccessTables } from '../../modules/access/access.tables.ts'
+import type { ActivityTables } from '../../modules/activity/activity.tables.ts'
 import type { CatalogTables } from '../../modules/catalog/catalog.tables.ts'
 import type { CustomersTables } from '../../modules/customers/customers.tables.ts'
+import type { ImportsTables } from '../../modules/imports/imports.tables.ts'
 import type { InventoryTables } from '../../modules/inventory/inventory.tables.ts'
 import type { OrdersTables } from '../../modules/orders/orders.tables.ts'
 import type { ReportingTables } from '../../modules/reporting/reporting.tables.ts'
@@ -26,6 +28,8 @@ export interface Database
     ReportingTables,
     CustomersTables,
     OrdersTables,
+    ActivityTables,
+    ImportsTables,
     IdempotencyTables,
     BatchLogTables {
   brisk_migration: MigrationTable
