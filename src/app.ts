@@ -21,7 +21,8 @@ import {
   registerTokenRoutes,
   requireRole,
 } from './modules/access/index.ts'
-import { createCatalogService, registerCatalogRoutes } from './modules/catalog/index.ts'
+import { createActivityService, registerActivityRoutes } from './modules/activity/index.ts'
+import { catalogCacheOf, createCatalogService, registerCatalogRoutes } from './modules/catalog/index.ts'
 import {
   createCustomersService,
   isCustomerSessionToken,
@@ -29,6 +30,7 @@ import {
   registerCustomerRoutes,
 } from './modules/customers/index.ts'
 import { createInventoryService, registerInventoryRoutes } from './modules/inventory/index.ts'
+import { createImportsService, registerImportRoutes } from './modules/imports/index.ts'
 import { createOrdersService, registerOrderRoutes, scheduleCartPruning } from './modules/orders/index.ts'
 import { createReportingService, registerReportingRoutes } from './modules/reporting/index.ts'
 import { createSalesService, registerSalesRoutes } from './modules/sales/index.ts'
@@ -112,7 +114,9 @@ export function createServices(
   const reporting = createReportingService(db)
   const orders = createOrdersService(db, { cache, cartTtlHours: config?.cartTtlHours ?? 72, idempotencyKeyTtlHours: config?.idempotencyKeyTtlHours })
   const customers = createCustomersService(db, { mergeGuestCart: orders.mergeGuestCart })
-  return { access, catalog, inventory, sales, reporting, customers, orders, cache }
+  const activity = createActivityService(db)
+  const imports = createImportsService(db, { catalog: catalogCacheOf(cache, db) })
+  return { access, catalog, inventory, sales, reporting, customers, orders, activity, imports, cache }
 }
 
 export type Services = ReturnType<typeof createServices>
@@ -169,6 +173,8 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
     registerReportingRoutes(http, services.reporting)
     registerCustomerRoutes(http, services.customers)
     registerOrderRoutes(http, services.orders)
+    registerActivityRoutes(http, services.activity)
+    registerImportRoutes(http, services.imports)
     const jobs: PruneSchedule[] = []
     const opened = cache
     const openedPositions = positions

@@ -34,9 +34,15 @@ const GROUPS: { name: string; summary: string; load: () => Promise<CommandGroup>
     summary: 'Cache tiers: stats and sizing figures, clear (all or one kind), warm before a busy day.',
     load: () => import('./cli/cache.ts'),
   },
-  { name: 'prune', summary: 'Delete data that is kept only for a while (idempotency keys).', load: () => import('./cli/prune.ts') },
+  { name: 'prune', summary: 'Delete data that is kept only for a while (idempotency keys, product views).', load: () => import('./cli/prune.ts') },
   { name: 'carts', summary: 'Online-store carts: `carts prune` deletes the expired ones.', load: () => import('./cli/carts.ts') },
   { name: 'orders', summary: 'Online orders: `orders list` shows them, newest first, as a table or JSON.', load: () => import('./cli/orders.ts') },
+  {
+    name: 'import',
+    summary: 'Import stock counts, product views or recommendation scores from a CSV or JSON Lines file, streamed and resumable.',
+    load: () => import('./cli/import.ts'),
+  },
+  { name: 'batches', summary: 'The batch log: imports and batch operations, newest first, with their figures.', load: () => import('./cli/batches.ts') },
   {
     name: 'bench',
     summary: 'Benchmark scenarios, in a scratch database unless told otherwise.',

@@ -10,10 +10,15 @@ import { test } from 'node:test'
 import * as batchLog from '../src/infra/batch-log/batch-log.repository.ts'
 import * as idempotency from '../src/infra/idempotency/idempotency.repository.ts'
 import * as access from '../src/modules/access/access.repository.ts'
+import * as activity from '../src/modules/activity/activity.repository.ts'
 import * as catalog from '../src/modules/catalog/catalog.repository.ts'
 import * as customers from '../src/modules/customers/customers.repository.ts'
 import * as inventory from '../src/modules/inventory/inventory.repository.ts'
 import * as orders from '../src/modules/orders/orders.repository.ts'
+import * as imports from '../src/modules/imports/imports.repository.ts'
+import * as importScores from '../src/modules/imports/imports.scores.ts'
+import * as importStock from '../src/modules/imports/imports.stock.ts'
+import * as importViews from '../src/modules/imports/imports.views.ts'
 import * as batches from '../src/modules/orders/orders.batch.repository.ts'
 import * as lifecycle from '../src/modules/orders/orders.lifecycle.repository.ts'
 import * as placement from '../src/modules/orders/orders.placement.repository.ts'
@@ -102,6 +107,7 @@ const newOrder: placement.NewOrder = {
   catalog: [{ position: 0, price: '2.50' }],
   actor: 'guest',
 }
+const chunkContext = { tokenId: 1, runId: 7, options: { locationId: 1 } }
 const claimedKey = {
   id: 1,
   storeInStatement: (response: unknown, patch?: idempotency.ResponsePatch) => idempotency.storeResponseCte(1, response, patch),
@@ -448,6 +454,75 @@ const repositories: RepositorySnapshot[] = [
         batchLog.finishBatch(db, 1, { status: 'succeeded', rowsSucceeded: 10, rowsFailed: 0, statements: 3, durationMs: 1.5, detail: { errors: [] } }),
       listBatches: (db) => batchLog.listBatches(db, { operation: 'orders.mark-paid', tokenId: 1, before: 10, limit: 20 }),
       findBatch: (db) => batchLog.findBatch(db, 1),
+      'insertBatch: an import, resumed': (db) =>
+        batchLog.insertBatch(db, { operation: 'import.views', tokenId: null, rowsTotal: 0, source: 'views.jsonl', resumed: true }),
+      'finishBatch: an import': (db) =>
+        batchLog.finishBatch(db, 1, {
+          status: 'partial',
+          rowsSucceeded: 9,
+          rowsFailed: 1,
+          statements: 9,
+          durationMs: 1.5,
+          detail: { errors: [] },
+          rowsTotal: 10,
+          chunks: 1,
+          databaseMs: 0.8,
+          error: null,
+        }),
+      abandonBatch: (db) => batchLog.abandonBatch(db, 1, 'interrupted; continued by batch 2'),
+    },
+  },
+  {
+    file: 'src/modules/imports/imports.repository.ts',
+    exports: imports,
+    cases: {
+      findUnfinishedRun: (db) => imports.findUnfinishedRun(db, 'views', 'f1'),
+      findRun: (db) => imports.findRun(db, 1),
+      insertRun: (db) => imports.insertRun(db, { kind: 'stock', source: 'counts.csv', fingerprint: 'f1', chunkSize: 1000, batchId: 1, options: { locationId: 1 } }),
+      restartRun: (db) => imports.restartRun(db, 1, 2),
+      advanceRun: (_db, trx) => imports.advanceRun(trx, 1, { from: 1000, rows: 1000, written: 990, rejected: 10 }),
+      finishRun: (db) => imports.finishRun(db, 1, 'succeeded'),
+    },
+  },
+  {
+    file: 'src/modules/imports/imports.stock.ts',
+    exports: importStock,
+    cases: {
+      'stockKind.checkOptions': (db) => importStock.stockKind.checkOptions!(db, { location: 'MAIN' }),
+      'stockKind.writeChunk': (_db, trx) => importStock.stockKind.writeChunk(trx, [{ line: 1, row: { sku: 'A', quantity: '12', unit: null } }], chunkContext),
+    },
+  },
+  {
+    file: 'src/modules/imports/imports.views.ts',
+    exports: importViews,
+    cases: {
+      'viewsKind.writeChunk': (_db, trx) =>
+        importViews.viewsKind.writeChunk(
+          trx,
+          [{ line: 1, row: { sku: 'A', productId: null, customerId: 1, sessionId: null, source: 'import', viewedAt: null } }],
+          chunkContext,
+        ),
+    },
+  },
+  {
+    file: 'src/modules/imports/imports.scores.ts',
+    exports: importScores,
+    cases: {
+      'scoresKind.writeChunk': (_db, trx) =>
+        importScores.scoresKind.writeChunk(trx, [{ line: 1, row: { customerId: 1, sku: 'A', productId: null, algorithm: 'cf', score: '0.5' } }], chunkContext),
+    },
+  },
+  {
+    file: 'src/modules/activity/activity.repository.ts',
+    exports: activity,
+    cases: {
+      insertViews: (db) =>
+        activity.insertViews(db, [{ index: 0, productId: 1, sku: null, customerId: 1, sessionId: null, source: 'web', viewedAt: null }]),
+      findRecentViews: (db) => activity.findRecentViews(db, 1, 50),
+      countViewsByDay: (db) => activity.countViewsByDay(db, { productId: 1, from: '2026-01-01', to: '2026-01-31', timeZone: 'UTC' }),
+      upsertScores: (db) => activity.upsertScores(db, [{ index: 0, customerId: 1, productId: null, sku: 'SKU-1', algorithm: 'cf', score: '0.5' }]),
+      findTopRecommendations: (db) => activity.findTopRecommendations(db, { customerId: 1, algorithm: 'cf', limit: 10 }),
+      deleteOldViews: (db) => activity.deleteOldViews(db, 90, 1000),
     },
   },
 ]

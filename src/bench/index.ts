@@ -1,4 +1,5 @@
 import { batchOrdersScenario } from './batch-orders/index.ts'
+import { bulkScenario } from './bulk/index.ts'
 import { cacheInvalidationScenario } from './cache-invalidation/index.ts'
 import { catalogReadScenario } from './catalog-read/index.ts'
 import { checkoutScenario } from './checkout/index.ts'
@@ -16,4 +17,5 @@ export const BENCH_SCENARIOS: BenchScenario[] = [
   checkoutScenario,
   flashSaleScenario,
   batchOrdersScenario,
+  bulkScenario,
 ]

@@ -28,4 +28,22 @@ export function register(program: Command, summary: string): void {
         { migrate: true, whenLocked: { note: 'The running server deletes expired idempotency keys every hour itself.' } },
       )
     })
+  prune
+    .command('views')
+    .description('Delete product views older than N days, oldest first, in batches (each its own statement, committed at once).')
+    .requiredOption('--older-than-days <days>', 'delete views more than this many days old', wholeNumber(0, 1_000_000, 'a number of days'))
+    .option('--batch-size <views>', 'views per DELETE statement (default 1000)', wholeNumber(1, 100_000, 'a batch size'), 1000)
+    .action(async (options: { olderThanDays: number; batchSize: number }) => {
+      const { pruneOldViews } = await import('../modules/activity/index.ts')
+      await withDatabase(
+        async (db) => {
+          const started = performance.now()
+          let batches = 0
+          const deleted = await pruneOldViews(db, { ...options, onBatch: () => batches++ })
+          const ms = (performance.now() - started).toFixed(0)
+          console.log(`Deleted ${deleted} product view(s) older than ${options.olderThanDays} day(s) in ${batches} batch(es), ${ms} ms.`)
+        },
+        { migrate: true },
+      )
+    })
 }

@@ -13,16 +13,31 @@ export interface BatchLogRow {
   statements: number
   token_id: number | null
   detail: unknown
+  source: string | null
+  chunks: number
+  database_ms: string | null
+  error: string | null
+  resumed: boolean
   started_at: Date
   finished_at: Date | null
   duration_ms: string | null
 }
 
 /** A 'running' row for a batch that starts now. */
-export async function insertBatch(db: Executor, run: { operation: string; tokenId: number | null; rowsTotal: number }): Promise<number> {
+export async function insertBatch(
+  db: Executor,
+  run: { operation: string; tokenId: number | null; rowsTotal: number; source?: string | undefined; resumed?: boolean | undefined },
+): Promise<number> {
   const row = await db
     .insertInto('batch_log')
-    .values({ operation: run.operation, status: 'running', rows_total: run.rowsTotal, token_id: run.tokenId })
+    .values({
+      operation: run.operation,
+      status: 'running',
+      rows_total: run.rowsTotal,
+      token_id: run.tokenId,
+      source: run.source ?? null,
+      resumed: run.resumed ?? false,
+    })
     .returning('id')
     .executeTakeFirstOrThrow()
   return row.id
@@ -35,6 +50,10 @@ export interface FinishedBatch {
   statements: number
   durationMs: number
   detail: unknown
+  rowsTotal?: number
+  chunks?: number
+  databaseMs?: number
+  error?: string | null
 }
 
 /** The batch's figures, once it is done (or has failed). */
@@ -48,6 +67,10 @@ export async function finishBatch(db: Executor, id: number, done: FinishedBatch)
       statements: done.statements,
       duration_ms: done.durationMs.toFixed(3),
       detail: JSON.stringify(done.detail),
+      rows_total: done.rowsTotal,
+      chunks: done.chunks,
+      database_ms: done.databaseMs?.toFixed(3),
+      error: done.error,
       finished_at: sql<Date>`clock_timestamp()`,
     })
     .where('id', '=', id)
@@ -74,4 +97,14 @@ export async function listBatches(db: Executor, filter: BatchLogFilter): Promise
 
 export async function findBatch(db: Executor, id: number): Promise<BatchLogRow | undefined> {
   return (await db.selectFrom('batch_log').selectAll().where('id', '=', id).executeTakeFirst()) as BatchLogRow | undefined
+}
+
+/** A batch left 'running' by a process that died (kill -9): failed, naming the batch that took over. */
+export async function abandonBatch(db: Executor, id: number, error: string): Promise<void> {
+  await db
+    .updateTable('batch_log')
+    .set({ status: 'failed', error, finished_at: sql<Date>`clock_timestamp()` })
+    .where('id', '=', id)
+    .where('status', '=', 'running')
+    .execute()
 }

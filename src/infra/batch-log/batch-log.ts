@@ -28,7 +28,9 @@ export interface BatchRowError {
 /** A batch being run: the work adds each chunk's figures once that chunk has committed. */
 export interface BatchRun {
   readonly id: number
-  add(figures: { succeeded: number; errors?: readonly BatchRowError[] }): void
+  add(figures: { succeeded: number; errors?: readonly BatchRowError[]; chunks?: number }): void
+  /** the rows the batch read, once known (a streamed import learns it as it goes) */
+  setTotal(rows: number): void
   /** extra fields for the log row's detail (say, how many chunks were retried) */
   note(detail: Record<string, unknown>): void
 }
@@ -43,6 +45,11 @@ export interface BatchLog {
   statements: number
   tokenId: number | null
   detail: unknown
+  source: string | null
+  chunks: number
+  databaseMs: number | null
+  error: string | null
+  resumed: boolean
   startedAt: string
   finishedAt: string | null
   durationMs: number | null
@@ -53,6 +60,10 @@ export interface BatchStart {
   operation: string
   tokenId: number | null
   rowsTotal: number
+  /** where the rows came from: a file's name, 'http' */
+  source?: string | undefined
+  /** the batch continues an interrupted one */
+  resumed?: boolean | undefined
 }
 
 export function batchStatusOf(figures: { succeeded: number; failed: number }): Exclude<BatchStatus, 'running'> {
@@ -71,6 +82,11 @@ function toBatchLog(row: repo.BatchLogRow): BatchLog {
     statements: row.statements,
     tokenId: row.token_id,
     detail: row.detail,
+    source: row.source,
+    chunks: Number(row.chunks),
+    databaseMs: row.database_ms === null ? null : Number(row.database_ms),
+    error: row.error,
+    resumed: row.resumed,
     startedAt: row.started_at.toISOString(),
     finishedAt: row.finished_at?.toISOString() ?? null,
     durationMs: row.duration_ms === null ? null : Number(row.duration_ms),
@@ -86,10 +102,13 @@ export async function runBatch<T>(db: Db, start: BatchStart, work: (run: BatchRu
   const stats = currentQueryStats()
   if (!stats) return runWithQueryStats(newQueryStats(), () => runBatch(db, start, work))
   const firstStatement = stats.count
+  const firstDatabaseMs = stats.durationMs
   const began = performance.now()
   const id = await repo.insertBatch(db.primary, start)
   let succeeded = 0
   let failed = 0
+  let chunks = 0
+  let rowsTotal = start.rowsTotal
   const errors: BatchRowError[] = []
   let extra: Record<string, unknown> = {}
   const run: BatchRun = {
@@ -97,7 +116,11 @@ export async function runBatch<T>(db: Db, start: BatchStart, work: (run: BatchRu
     add(figures) {
       succeeded += figures.succeeded
       failed += figures.errors?.length ?? 0
+      chunks += figures.chunks ?? 0
       for (const e of figures.errors ?? []) if (errors.length < MAX_LOGGED_ERRORS) errors.push(e)
+    },
+    setTotal(rows) {
+      rowsTotal = rows
     },
     note(detail) {
       extra = { ...extra, ...detail }
@@ -105,15 +128,21 @@ export async function runBatch<T>(db: Db, start: BatchStart, work: (run: BatchRu
   }
   const finish = (failure?: unknown) => {
     // rows the work never reached count as failed when it threw
-    const unreached = failure === undefined ? 0 : Math.max(0, start.rowsTotal - succeeded - failed)
+    const unreached = failure === undefined ? 0 : Math.max(0, rowsTotal - succeeded - failed)
     const rowsFailed = failed + unreached
+    // a batch that threw never counts as succeeded, even when it had not learnt its total (a stream)
+    const status = batchStatusOf({ succeeded, failed: failure === undefined ? rowsFailed : Math.max(rowsFailed, 1) })
     return repo.finishBatch(db.primary, id, {
-      status: batchStatusOf({ succeeded, failed: rowsFailed }),
+      status,
       rowsSucceeded: succeeded,
       rowsFailed,
       // this finishing statement included
       statements: stats.count - firstStatement + 1,
       durationMs: performance.now() - began,
+      rowsTotal,
+      chunks,
+      databaseMs: stats.durationMs - firstDatabaseMs,
+      error: failure === undefined ? null : failureOf(failure).message,
       detail: {
         ...extra,
         errors,
@@ -130,6 +159,11 @@ export async function runBatch<T>(db: Db, start: BatchStart, work: (run: BatchRu
     throw error
   }
   return { result, log: toBatchLog(await finish()) }
+}
+
+/** Closes a batch its process never finished (killed halfway) and another run continued. */
+export async function abandonBatch(db: Db, id: number, continuedBy: number): Promise<void> {
+  await repo.abandonBatch(db.primary, id, `interrupted; continued by batch ${continuedBy}`)
 }
 
 function failureOf(error: unknown) {
@@ -180,6 +214,11 @@ export const BatchLogOutput = Type.Object(
     statements: Type.Integer({ description: 'SQL statements the batch sent, its two log statements included' }),
     tokenId: Type.Union([Type.Integer(), Type.Null()]),
     detail: Type.Unknown({ description: `Row errors (the first ${MAX_LOGGED_ERRORS}) and what else the operation reports` }),
+    source: Type.Union([Type.String(), Type.Null()], { description: "Where the rows came from: a file's name, 'http'" }),
+    chunks: Type.Integer({ description: 'Chunks committed, each its own short transaction' }),
+    databaseMs: Type.Union([Type.Number(), Type.Null()], { description: 'Time spent awaiting the database' }),
+    error: Type.Union([Type.String(), Type.Null()], { description: 'Why the batch failed' }),
+    resumed: Type.Boolean({ description: 'The batch continued an interrupted one' }),
     startedAt: Type.String({ format: 'date-time' }),
     finishedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
     durationMs: Type.Union([Type.Number(), Type.Null()]),

@@ -1,4 +1,5 @@
-import type { Db, Executor } from '../../infra/db/database.ts'
+import type { Transaction } from 'kysely'
+import type { Database, Db, Executor } from '../../infra/db/database.ts'
 import { AppError, conflict, invalid } from '../../infra/errors.ts'
 import { type Principal, requireRole } from '../access/index.ts'
 import type { CatalogCache } from './catalog.cache.ts'
@@ -57,11 +58,36 @@ function listed<T>(problems: readonly T[]) {
 /** The request lines of `problems` for a message: `products[1], products[4]`. */
 const pathsOf = (problems: readonly { path: string }[]) => namesForMessage([...new Set(problems.map((p) => p.path))])
 
-interface PreparedLine {
-  /** where the line is in the request: `products[3]` */
+/** A bulk line checked on its own (fields, decimals, units): what the writers take. */
+export interface PreparedLine {
+  /** where the line is in its input: `products[3]` in a request, '' in an import (fields are then bare: `price`) */
   path: string
   row: repo.ProductUpsertRow
   units: { unit: string; factor: string; barcode: string | null }[] | undefined
+}
+
+/** `name` under `path`: `products[3].price`, or `price` when the path is ''. */
+const under = (path: string, name: string) => (path === '' ? name : `${path}.${name}`)
+
+/** The pure checks of one line: throws the AppError of its first problem. */
+export function prepareProductLine(p: BulkProductInput, path: string): PreparedLine {
+  const units = p.units === undefined ? undefined : readUnits(p.units, p.baseUnit, under(path, 'units'))
+  barcodesOf(p.barcode, units)
+  return {
+    path,
+    units,
+    row: {
+      sku: p.sku,
+      barcode: p.barcode,
+      name: p.name,
+      description: p.description,
+      category: p.category,
+      baseUnit: p.baseUnit,
+      price: readPrice(p.price, under(path, 'price')),
+      taxRate: p.taxRate === undefined ? undefined : readTaxRate(p.taxRate, under(path, 'taxRate')),
+      active: p.active,
+    },
+  }
 }
 
 /** Pure checks of every bulk line, reported together; throws before anything is read or written. */
@@ -77,27 +103,13 @@ function prepareBulkLines(products: readonly BulkProductInput[]): PreparedLine[]
     if (firstSku !== undefined) report('CATALOG_DUPLICATE_SKU', `${path}: SKU ${p.sku} is on ${firstSku} already.`)
     skuPath.set(p.sku, path)
     try {
-      const units = p.units === undefined ? undefined : readUnits(p.units, p.baseUnit, `${path}.units`)
-      for (const barcode of barcodesOf(p.barcode, units)) {
+      const line = prepareProductLine(p, path)
+      for (const barcode of barcodesOf(p.barcode, line.units)) {
         const first = barcodePath.get(barcode)
         if (first !== undefined) report('CATALOG_DUPLICATE_BARCODE', `${path}: barcode ${barcode} is on ${first} already.`)
         barcodePath.set(barcode, path)
       }
-      prepared.push({
-        path,
-        units,
-        row: {
-          sku: p.sku,
-          barcode: p.barcode,
-          name: p.name,
-          description: p.description,
-          category: p.category,
-          baseUnit: p.baseUnit,
-          price: readPrice(p.price, `${path}.price`),
-          taxRate: p.taxRate === undefined ? undefined : readTaxRate(p.taxRate, `${path}.taxRate`),
-          active: p.active,
-        },
-      })
+      prepared.push(line)
     } catch (error) {
       if (!(error instanceof AppError)) throw error
       report(error.code, error.message.startsWith(path) ? error.message : `${path}: ${error.message}`)
@@ -113,46 +125,54 @@ function prepareBulkLines(products: readonly BulkProductInput[]): PreparedLine[]
   return prepared
 }
 
-/** Checks every line against the database — units, base units, barcodes — in a fixed number of statements. */
-async function checkBulkReferences(db: Executor, lines: readonly PreparedLine[]): Promise<void> {
+/** What the database says against lines: unknown units, changed base units, barcodes of other products (3 statements). */
+async function findReferenceProblems(db: Executor, lines: readonly PreparedLine[]) {
   const codesOf = (l: PreparedLine) => [l.row.baseUnit, ...(l.units ?? []).map((u) => u.unit)]
   const known = await repo.findUnitCodes(db, [...new Set(lines.flatMap(codesOf))])
   const unknownUnits = lines.flatMap((l) => {
     const units = [...new Set(codesOf(l).filter((code) => !known.has(code)))]
-    return units.length > 0 ? [{ path: l.path, sku: l.row.sku, units }] : []
+    return units.length > 0 ? [{ path: l.path, sku: l.row.sku, units, line: l }] : []
   })
-  if (unknownUnits.length > 0) {
-    throw invalid(
-      'CATALOG_UNKNOWN_UNIT',
-      `${pathsOf(unknownUnits)}: no unit ${[...new Set(unknownUnits.flatMap((u) => u.units))].join(', ')}.`,
-      listed(withFields(unknownUnits)),
-    )
-  }
 
   const stored = new Map((await repo.findProductsBySkus(db, lines.map((l) => l.row.sku))).map((p) => [p.sku, p.base_unit]))
   const changedBase = lines.flatMap((l) => {
     const current = stored.get(l.row.sku)
     return current !== undefined && current !== l.row.baseUnit
-      ? [{ path: l.path, sku: l.row.sku, baseUnit: current, requested: l.row.baseUnit }]
+      ? [{ path: l.path, sku: l.row.sku, baseUnit: current, requested: l.row.baseUnit, line: l }]
       : []
   })
-  if (changedBase.length > 0) {
-    throw invalid(
-      'CATALOG_BASE_UNIT_IMMUTABLE',
-      `${pathsOf(changedBase)}: the base unit of an existing product cannot change; stock is kept in that unit.`,
-      listed(withFields(changedBase)),
-    )
-  }
 
   const claims = lines.flatMap((l) => barcodesOf(l.row.barcode, l.units).map((barcode) => ({ barcode, line: l })))
   const owners = await repo.findBarcodeOwners(db, claims.map((c) => c.barcode))
   const ownerOf = new Map(owners.map((o) => [o.barcode, o.sku]))
   const taken = claims.flatMap(({ barcode, line }) => {
     const owner = ownerOf.get(barcode)
-    return owner !== undefined && owner !== line.row.sku ? [{ path: line.path, sku: line.row.sku, barcode, ownerSku: owner }] : []
+    return owner !== undefined && owner !== line.row.sku ? [{ path: line.path, sku: line.row.sku, barcode, ownerSku: owner, line }] : []
   })
+  return { unknownUnits, changedBase, taken }
+}
+
+/** Checks every line against the database — units, base units, barcodes — in a fixed number of statements. */
+async function checkBulkReferences(db: Executor, lines: readonly PreparedLine[]): Promise<void> {
+  const { unknownUnits, changedBase, taken } = await findReferenceProblems(db, lines)
+  const detailsOf = <T extends { path: string; line: PreparedLine }>(items: readonly T[]) =>
+    listed(withFields(items.map(({ line: _, ...item }) => item)))
+  if (unknownUnits.length > 0) {
+    throw invalid(
+      'CATALOG_UNKNOWN_UNIT',
+      `${pathsOf(unknownUnits)}: no unit ${[...new Set(unknownUnits.flatMap((u) => u.units))].join(', ')}.`,
+      detailsOf(unknownUnits),
+    )
+  }
+  if (changedBase.length > 0) {
+    throw invalid(
+      'CATALOG_BASE_UNIT_IMMUTABLE',
+      `${pathsOf(changedBase)}: the base unit of an existing product cannot change; stock is kept in that unit.`,
+      detailsOf(changedBase),
+    )
+  }
   if (taken.length > 0) {
-    throw conflict('CATALOG_BARCODE_EXISTS', `${pathsOf(taken)}: the barcode belongs to another product.`, listed(withFields(taken)))
+    throw conflict('CATALOG_BARCODE_EXISTS', `${pathsOf(taken)}: the barcode belongs to another product.`, detailsOf(taken))
   }
 }
 
@@ -165,24 +185,27 @@ const categoryNamesOf = (chunk: readonly PreparedLine[]) => [
 ]
 
 /**
- * Writes one chunk in one transaction: the missing categories it names, its products, their units.
- * Categories are created here rather than for the whole request up front, so a refused chunk leaves
- * no category behind.
+ * Writes checked lines in `trx`: the missing categories they name, their products, their units (3
+ * statements). Categories are created per chunk rather than for the whole input up front, so a
+ * refused chunk leaves no category behind.
  */
+async function writeLines(trx: Transaction<Database>, chunk: readonly PreparedLine[]) {
+  const names = categoryNamesOf(chunk)
+  const categories = names.length > 0 ? await repo.insertMissingCategories(trx, names) : []
+  const rows = chunk.length > 0 ? await repo.upsertProducts(trx, chunk.map((l) => l.row)) : []
+  const idOf = new Map(rows.map((r) => [r.sku, r.id]))
+  const withUnits = chunk.filter((l) => l.units !== undefined)
+  await repo.replaceProductUnits(
+    trx,
+    withUnits.map((l) => idOf.get(l.row.sku)!),
+    withUnits.flatMap((l) => (l.units ?? []).map((u) => ({ productId: idOf.get(l.row.sku)!, ...u }))),
+  )
+  return { rows, categories }
+}
+
+/** Writes one chunk in one short transaction of its own. */
 function writeChunk(db: Db, chunk: readonly PreparedLine[]) {
-  return db.primary.transaction().execute(async (trx) => {
-    const names = categoryNamesOf(chunk)
-    const categories = names.length > 0 ? await repo.insertMissingCategories(trx, names) : []
-    const rows = await repo.upsertProducts(trx, chunk.map((l) => l.row))
-    const idOf = new Map(rows.map((r) => [r.sku, r.id]))
-    const withUnits = chunk.filter((l) => l.units !== undefined)
-    await repo.replaceProductUnits(
-      trx,
-      withUnits.map((l) => idOf.get(l.row.sku)!),
-      withUnits.flatMap((l) => (l.units ?? []).map((u) => ({ productId: idOf.get(l.row.sku)!, ...u }))),
-    )
-    return { rows, categories }
-  })
+  return db.primary.transaction().execute((trx) => writeLines(trx, chunk))
 }
 
 /**
@@ -244,4 +267,81 @@ export async function bulkUpsertProducts(
     await options.onProgress?.({ done: start + chunk.length, total: lines.length })
   }
   return result
+}
+
+/** A line of an import chunk that the chunk's checks refused: its key, the field and why. */
+export interface RefusedLine<K> {
+  key: K
+  field: string
+  message: string
+}
+
+export interface UpsertedLines<K> {
+  /** products inserted or updated */
+  written: number
+  refused: RefusedLine<K>[]
+  /** for the caller to evict once `trx` has committed, never before (a reader could cache the old row again) */
+  evict: { products: { ids: number[]; codes: (string | null | undefined)[] }; categoryIds: number[] }
+}
+
+/** Where a barcode is on a line: `barcode`, or the unit that carries it. */
+function barcodeField(line: PreparedLine, barcode: string): string {
+  if (line.row.barcode === barcode) return 'barcode'
+  const unit = (line.units ?? []).findIndex((u) => u.barcode === barcode)
+  return `units[${unit}].barcode`
+}
+
+/** Lines that repeat a SKU or a barcode of an earlier line of the same chunk (one statement may touch a row once). */
+function refuseRepeats<K>(lines: readonly { key: K; line: PreparedLine }[]): RefusedLine<K>[] {
+  const skus = new Set<string>()
+  const barcodes = new Set<string>()
+  const refused: RefusedLine<K>[] = []
+  for (const { key, line } of lines) {
+    const own = barcodesOf(line.row.barcode, line.units)
+    const repeated = own.find((b) => barcodes.has(b))
+    if (skus.has(line.row.sku)) refused.push({ key, field: 'sku', message: `SKU ${line.row.sku} is on an earlier line of this chunk.` })
+    else if (repeated !== undefined) {
+      refused.push({ key, field: barcodeField(line, repeated), message: `Barcode ${repeated} is on an earlier line of this chunk.` })
+    } else {
+      skus.add(line.row.sku)
+      for (const b of own) barcodes.add(b)
+    }
+  }
+  return refused
+}
+
+/**
+ * Upserts the lines of one import chunk in `trx` (the caller's transaction), refusing single lines
+ * rather than the whole chunk: a SKU or barcode an earlier line of the chunk has, an unknown unit
+ * (units are a fixed vocabulary: a typo must not create one), a changed base unit, a barcode of
+ * another product. 3 lookups and 3 writes whatever the chunk's size. Evicts nothing: see `evict`.
+ */
+export async function upsertProductLines<K>(
+  trx: Transaction<Database>,
+  lines: readonly { key: K; line: PreparedLine }[],
+): Promise<UpsertedLines<K>> {
+  const refused = refuseRepeats(lines)
+  const refusedKeys = new Set(refused.map((r) => r.key))
+  const candidates = lines.filter((l) => !refusedKeys.has(l.key))
+  const keyOf = new Map(candidates.map((c) => [c.line, c.key]))
+  const problems = await findReferenceProblems(trx, candidates.map((c) => c.line))
+  for (const u of problems.unknownUnits) {
+    const field = u.units.includes(u.line.row.baseUnit) ? 'baseUnit' : 'units'
+    refused.push({ key: keyOf.get(u.line)!, field, message: `No unit ${u.units.join(', ')}.` })
+  }
+  for (const c of problems.changedBase) {
+    const message = `The base unit of ${c.sku} is ${c.baseUnit}; it cannot change (stock is kept in it).`
+    refused.push({ key: keyOf.get(c.line)!, field: 'baseUnit', message })
+  }
+  for (const t of problems.taken) {
+    refused.push({ key: keyOf.get(t.line)!, field: barcodeField(t.line, t.barcode), message: `Barcode ${t.barcode} belongs to ${t.ownerSku}.` })
+  }
+  const refusedNow = new Set(refused.map((r) => r.key))
+  const kept = candidates.filter((c) => !refusedNow.has(c.key)).map((c) => c.line)
+  const { rows, categories } = await writeLines(trx, kept)
+  return {
+    written: rows.length,
+    refused,
+    evict: { products: { ids: rows.map((r) => r.id), codes: kept.flatMap(writtenCodesOf) }, categoryIds: categories.map((c) => c.id) },
+  }
 }

@@ -5,6 +5,11 @@ export {
   type BulkUpsertOptions,
   type BulkUpsertProgress,
   type BulkUpsertResult,
+  type PreparedLine as PreparedProductLine,
+  prepareProductLine,
+  type RefusedLine,
+  type UpsertedLines,
+  upsertProductLines,
 } from './catalog.bulk-upsert.ts'
 export { type CatalogCache, catalogCacheOf, type ProductDoc } from './catalog.cache.ts'
 export { type CatalogCheck, changedCatalogLinesCte } from './catalog.fragments.ts'
@@ -33,7 +38,7 @@ export {
   withFields,
 } from './catalog.quantities.ts'
 export { registerCatalogRoutes } from './catalog.routes.ts'
-export { MoneyOutput, UnitPriceOutput } from './catalog.schemas.ts'
+export { BulkUpsertBody, MoneyOutput, UnitPriceOutput } from './catalog.schemas.ts'
 export type { ProductUnitInput } from './catalog.rules.ts'
 export { type SellableLine, sellableLinesFromCache, sellableLinesOf } from './catalog.sellable-lines.ts'
 export { type CatalogService, createCatalogService } from './catalog.service.ts'

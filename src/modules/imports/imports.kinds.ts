@@ -3,7 +3,7 @@
  * record becomes a row (or a reject naming the field), and how a chunk of rows is written.
  */
 import type { Transaction } from 'kysely'
-import type { Database } from '../../infra/db/database.ts'
+import type { Database, Executor } from '../../infra/db/database.ts'
 import type { ImportKindName } from './imports.tables.ts'
 
 /** A row the import refused: its line in the input (1 = the first data line), the field and why. */
@@ -33,13 +33,23 @@ export interface ChunkResult {
   written: number
   /** rows the lookups refused (unknown SKU, unit without conversion…) */
   rejects: Reject[]
+  /** run by the engine once the chunk's transaction committed (say, evicting what it changed from the cache) */
+  afterCommit?: (() => Promise<void>) | undefined
 }
 
 export interface ImportKind<Row> {
   name: ImportKindName
-  /** The columns a CSV header must have (JSON Lines records have these keys). */
+  /** The columns a CSV header must have (JSON Lines records have these keys); 'sku|productId' asks for either. */
   requiredFields: readonly string[]
-  /** One record (a CSV row by its header, or a JSON Lines object) as a row, or why not — no database. */
+  /**
+   * Optional: checks and completes the options once, before anything is written (say, a stock
+   * count's location code becomes its id); throws an AppError naming the option.
+   */
+  checkOptions?(db: Executor, options: Record<string, unknown>): Promise<Record<string, unknown>>
+  /**
+   * One record (a CSV row by its header, or a JSON Lines object) as a row, or why not — no database.
+   * The engine tells a Reject by its keys line, field and message: a row must not have all three.
+   */
   parse(record: Record<string, unknown>, line: number): Row | Reject
   /**
    * Writes one chunk in `trx` (the engine's short transaction, which also moves the run forward):

@@ -1,0 +1,236 @@
+/**
+ * The import engine: an input streamed record by record, parsed by its kind, and written in chunks,
+ * each ONE short transaction — `lock_timeout` so the import waits on the shop rather than the tills
+ * on it, the kind's writeChunk, and the import run moved forward — so a killed import resumed skips
+ * exactly the rows that committed. Every import is a row of the batch log.
+ */
+import type { Readable } from 'node:stream'
+import { sql } from 'kysely'
+import { abandonBatch, type BatchLog, type BatchRowError, runBatch } from '../../infra/batch-log/batch-log.ts'
+import type { Db } from '../../infra/db/database.ts'
+import { conflict, invalid, notFound } from '../../infra/errors.ts'
+import type { CatalogCache } from '../catalog/index.ts'
+import { detectFormat, type ImportFormat, peek, readRecords } from './imports.input.ts'
+import type { ChunkContext, ImportKind, Numbered, Reject } from './imports.kinds.ts'
+import * as repo from './imports.repository.ts'
+import { productsKind, productsKindWith } from './imports.products.ts'
+import { scoresKind } from './imports.scores.ts'
+import { stockKind } from './imports.stock.ts'
+import type { ImportKindName } from './imports.tables.ts'
+import { viewsKind } from './imports.views.ts'
+
+// biome-ignore lint/suspicious/noExplicitAny: each kind has its own row type; the engine only passes rows through
+type AnyKind = ImportKind<any>
+
+/** The kinds an import can be of; a kind is one line here. */
+export const importKinds: Partial<Record<ImportKindName, AnyKind>> = {
+  products: productsKind,
+  stock: stockKind,
+  views: viewsKind,
+  scores: scoresKind,
+}
+
+export const DEFAULT_CHUNK_SIZE = 1000
+export const MAX_CHUNK_SIZE = 100_000
+/** How long a chunk's statement waits for a row lock before the chunk fails (and can be resumed). */
+export const IMPORT_LOCK_TIMEOUT = '2s'
+/** Rejects kept in the summary; all of them go to onRejects. */
+export const LISTED_REJECTS = 100
+
+export interface ImportProgress {
+  /** data rows read so far, those a resume skipped included */
+  rowsRead: number
+  rowsWritten: number
+  rowsRejected: number
+  chunks: number
+}
+
+export interface ImportRequest {
+  /** a file's name, or 'http' */
+  source: string
+  input: Readable | AsyncIterable<Buffer | string>
+  /** what the sender said the input is (an HTTP content type) */
+  format?: ImportFormat | undefined
+  /** of the input, for resuming: see fingerprintFile */
+  fingerprint?: string | null | undefined
+  chunkSize?: number | undefined
+  strict?: boolean | undefined
+  /** continue this import run */
+  resumeId?: number | undefined
+  tokenId?: number | null | undefined
+  /** the kind's options (a stock count's location) */
+  options?: Record<string, unknown> | undefined
+  onProgress?: ((progress: ImportProgress) => void) | undefined
+  /** every reject, chunk by chunk, as soon as its chunk has committed (or a strict import stops) */
+  onRejects?: ((rejects: readonly Reject[]) => void | Promise<void>) | undefined
+}
+
+export interface ImportSummary {
+  batchId: number
+  runId: number
+  kind: ImportKindName
+  format: ImportFormat
+  resumed: boolean
+  /** rows an earlier, interrupted run had committed and this one skipped */
+  rowsSkipped: number
+  /** over the whole run, the interrupted part included */
+  rowsRead: number
+  rowsWritten: number
+  rowsRejected: number
+  chunks: number
+  /** the first rejects of this run */
+  rejects: Reject[]
+  batch: BatchLog
+}
+
+/** The kind named; products evict what they write from `catalog` (the process's cache tiers) after each chunk. */
+export function importKindOf(name: string, catalog?: CatalogCache): AnyKind {
+  if (name === 'products' && catalog) return productsKindWith(catalog)
+  const kind = importKinds[name as ImportKindName]
+  if (!kind) throw notFound('IMPORTS_UNKNOWN_KIND', `No import of kind "${name}" (kinds: ${Object.keys(importKinds).join(', ')}).`, { kind: name })
+  return kind
+}
+
+function chunkSizeOf(value: number | undefined): number {
+  const size = value ?? DEFAULT_CHUNK_SIZE
+  if (!Number.isInteger(size) || size < 1 || size > MAX_CHUNK_SIZE) {
+    throw invalid('IMPORTS_INVALID_CHUNK_SIZE', `chunkSize: a whole number from 1 to ${MAX_CHUNK_SIZE}.`, { field: 'chunkSize' })
+  }
+  return size
+}
+
+/** The interrupted run this import continues, if any. */
+async function runToResume(db: Db, kind: AnyKind, request: ImportRequest): Promise<repo.ImportRunRow | undefined> {
+  if (request.resumeId !== undefined) {
+    const run = await repo.findRun(db.primary, request.resumeId)
+    if (!run || run.kind !== kind.name) throw notFound('IMPORTS_RUN_NOT_FOUND', `No ${kind.name} import ${request.resumeId} to resume.`, { resume: request.resumeId })
+    if (run.status === 'succeeded') throw conflict('IMPORTS_RUN_FINISHED', `Import ${run.id} has finished already.`, { resume: run.id })
+    if (request.fingerprint && run.fingerprint && run.fingerprint !== request.fingerprint) {
+      throw conflict('IMPORTS_RESUME_OTHER_INPUT', `Import ${run.id} read another input: resume it with the same file.`, { resume: run.id })
+    }
+    return run
+  }
+  return request.fingerprint ? repo.findUnfinishedRun(db.primary, kind.name, request.fingerprint) : undefined
+}
+
+const asBatchErrors = (rejects: readonly Reject[]): BatchRowError[] =>
+  rejects.map((r) => ({ row: r.line - 1, code: 'IMPORTS_REJECTED_ROW', message: `line ${r.line}, ${r.field}: ${r.message}`, details: r }))
+
+function strictStop(reject: Reject) {
+  return invalid(
+    'IMPORTS_STRICT_REJECT',
+    `Line ${reject.line}, ${reject.field}: ${reject.message}. A strict import stops at the first bad row; nothing from its chunk on was written.`,
+    reject,
+  )
+}
+
+/** Runs one import to its end (or its first failure), chunk by chunk; see the file's comment. */
+export async function runImport(db: Db, kind: AnyKind, request: ImportRequest): Promise<ImportSummary> {
+  const chunkSize = chunkSizeOf(request.chunkSize)
+  const { head, all } = await peek(request.input)
+  const format = detectFormat(head, kind.requiredFields, request.format)
+  const previous = await runToResume(db, kind, request)
+  const options = previous ? (previous.options as Record<string, unknown>) : kind.checkOptions ? await kind.checkOptions(db.primary, request.options ?? {}) : (request.options ?? {})
+  const tokenId = request.tokenId ?? null
+  const { result, log } = await runBatch(
+    db,
+    { operation: `import.${kind.name}`, tokenId, rowsTotal: 0, source: request.source, resumed: previous !== undefined },
+    async (batch) => {
+      const run = previous ?? (await repo.insertRun(db.primary, { kind: kind.name, source: request.source, fingerprint: request.fingerprint ?? null, chunkSize, batchId: batch.id, options }))
+      if (previous) {
+        await repo.restartRun(db.primary, run.id, batch.id)
+        if (previous.batch_id !== null && previous.status === 'running') await abandonBatch(db, previous.batch_id, batch.id)
+      }
+      const figures = { rowsRead: run.rows_committed, rowsWritten: run.rows_written, rowsRejected: run.rows_rejected, chunks: run.chunks }
+      const listed: Reject[] = []
+      const context: ChunkContext = { tokenId, runId: run.id, options }
+      const report = async (rejects: readonly Reject[]) => {
+        if (rejects.length === 0) return
+        for (const r of rejects) if (listed.length < LISTED_REJECTS) listed.push(r)
+        await request.onRejects?.(rejects)
+      }
+      const write = async (chunk: Chunk) => {
+        const result = await db.primary.transaction().execute(async (trx) => {
+          await sql`set local lock_timeout = ${sql.lit(IMPORT_LOCK_TIMEOUT)}`.execute(trx)
+          const written = chunk.rows.length > 0 ? await kind.writeChunk(trx, chunk.rows, context) : { written: 0, rejects: [] }
+          if (request.strict && written.rejects.length > 0) throw strictStop(written.rejects[0]!)
+          const moved = { from: figures.rowsRead, rows: chunk.records, written: written.written, rejected: chunk.parseRejects.length + written.rejects.length }
+          if (!(await repo.advanceRun(trx, run.id, moved))) {
+            throw conflict('IMPORTS_RUN_MOVED', `Import ${run.id} was moved on by another process: it is not resumed twice at once.`, { runId: run.id })
+          }
+          return written
+        })
+        await result.afterCommit?.()
+        const rejects = [...chunk.parseRejects, ...result.rejects].sort((a, b) => a.line - b.line)
+        await report(rejects)
+        batch.add({ succeeded: result.written, errors: asBatchErrors(rejects), chunks: 1 })
+        figures.rowsRead += chunk.records
+        figures.rowsWritten += result.written
+        figures.rowsRejected += rejects.length
+        figures.chunks += 1
+        batch.setTotal(figures.rowsRead - run.rows_committed)
+        request.onProgress?.({ ...figures })
+      }
+
+      // One chunk is written while the next is read and parsed: never more than one in flight, so
+      // chunks commit in input order and the run moves forward one chunk at a time.
+      let chunk = newChunk()
+      let writing: Promise<void> | undefined
+      const handOver = async () => {
+        const full = chunk
+        chunk = newChunk()
+        if (writing) await writing
+        writing = write(full)
+        writing.catch(() => {}) // its failure surfaces at the next await of `writing`
+      }
+      try {
+        for await (const item of readRecords(format, all, run.rows_committed)) {
+          chunk.records += 1
+          const parsed = 'reject' in item ? item.reject : kind.parse(item.record, item.line)
+          if (!isReject(parsed)) chunk.rows.push({ line: item.line, row: parsed })
+          else if (!request.strict) chunk.parseRejects.push(parsed)
+          else {
+            if (writing) await writing
+            await report([parsed])
+            throw strictStop(parsed)
+          }
+          if (chunk.records >= chunkSize) await handOver()
+        }
+        if (chunk.records > 0) await handOver()
+        if (writing) await writing
+      } catch (error) {
+        // the chunk in flight commits or fails before the run is marked failed
+        await writing?.catch(() => {})
+        await repo.finishRun(db.primary, run.id, 'failed')
+        throw error
+      }
+      await repo.finishRun(db.primary, run.id, 'succeeded')
+      batch.note({ kind: kind.name, format, runId: run.id, chunkSize })
+      return { runId: run.id, figures, listed }
+    },
+  )
+  return {
+    batchId: log.id,
+    runId: result.runId,
+    kind: kind.name,
+    format,
+    resumed: previous !== undefined,
+    rowsSkipped: previous?.rows_committed ?? 0,
+    ...result.figures,
+    rejects: result.listed,
+    batch: log,
+  }
+}
+
+interface Chunk {
+  /** records read, rejected ones included: what the run moves forward by */
+  records: number
+  rows: Numbered<unknown>[]
+  parseRejects: Reject[]
+}
+
+const newChunk = (): Chunk => ({ records: 0, rows: [], parseRejects: [] })
+
+function isReject(value: unknown): value is Reject {
+  return typeof value === 'object' && value !== null && 'line' in value && 'field' in value && 'message' in value
+}
