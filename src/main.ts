@@ -39,7 +39,7 @@ const GROUPS: { name: string; summary: string; load: () => Promise<CommandGroup>
   { name: 'orders', summary: 'Online orders: `orders list` shows them, newest first, as a table or JSON.', load: () => import('./cli/orders.ts') },
   {
     name: 'import',
-    summary: 'Import stock counts, product views or recommendation scores from a CSV or JSON Lines file, streamed and resumable.',
+    summary: 'Import products, stock counts, product views or recommendation scores from a CSV or JSON Lines file, streamed and resumable.',
     load: () => import('./cli/import.ts'),
   },
   { name: 'batches', summary: 'The batch log: imports and batch operations, newest first, with their figures.', load: () => import('./cli/batches.ts') },
