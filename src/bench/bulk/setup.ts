@@ -81,14 +81,25 @@ export async function rowsLanded(db: Db, world: World, operation: Operation): Pr
     products: sql<{ n: string }>`select count(*)::text as n from product p where p.sku like ${`${newProducts(world)}-%`}
       and (select count(*) from product_unit u where u.product_id = p.id) = ${PRODUCT_UNITS}`,
   }[operation]
-  const { rows } = await query.execute(db.primary)
+  // a check after the measurement: fresh statistics for its plan, and no statement timeout on it
+  const tables = { views: 'product_view', scores: 'recommendation_score', stock: 'stock_ledger, stock_level', products: 'product, product_unit' }[operation]
+  const { rows } = await db.primary.transaction().execute(async (trx) => {
+    await sql`set local statement_timeout = 0`.execute(trx)
+    await sql`analyze ${sql.raw(tables)}`.execute(trx)
+    return query.execute(trx)
+  })
   return Number(rows[0]!.n)
 }
 
 /** Removes what a variant wrote and vacuums, so the next one starts from the same tables. */
 export async function resetTarget(db: Db, world: World, operation: Operation): Promise<void> {
+  // deleting a large run checks every referencing table per row: no statement timeout on it
   const run = async (statement: ReturnType<typeof sql>) => {
-    await statement.execute(db.primary)
+    if (statement.compile(db.primary).sql.startsWith('vacuum')) return void (await statement.execute(db.primary))
+    await db.primary.transaction().execute(async (trx) => {
+      await sql`set local statement_timeout = 0`.execute(trx)
+      await statement.execute(trx)
+    })
   }
   if (operation === 'views') {
     await run(sql`delete from product_view where source = ${world.source}`)
