@@ -48,7 +48,7 @@ export async function importFileForCli(
   catalog?: CatalogCache,
 ): Promise<ImportSummary> {
   const { fingerprintFile, importKindOf, runImport } = await import('../modules/imports/index.ts')
-  const kind = importKindOf(kindName, catalog)
+  const kind = importKindOf(kindName, { catalog })
   if (kind.name === 'stock' && options.location === undefined && options.resume === undefined) {
     throw new UsageError('A stock count needs --location CODE: the location it was counted at.')
   }

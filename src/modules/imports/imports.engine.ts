@@ -13,7 +13,7 @@ import type { CatalogCache } from '../catalog/index.ts'
 import { detectFormat, type ImportFormat, peek, readRecords } from './imports.input.ts'
 import type { ChunkContext, ImportKind, Numbered, Reject } from './imports.kinds.ts'
 import * as repo from './imports.repository.ts'
-import { productsKind, productsKindWith } from './imports.products.ts'
+import { productsKindWith } from './imports.products.ts'
 import { scoresKind } from './imports.scores.ts'
 import { stockKind } from './imports.stock.ts'
 import type { ImportKindName } from './imports.tables.ts'
@@ -22,12 +22,18 @@ import { viewsKind } from './imports.views.ts'
 // biome-ignore lint/suspicious/noExplicitAny: each kind has its own row type; the engine only passes rows through
 type AnyKind = ImportKind<any>
 
-/** The kinds an import can be of; a kind is one line here. */
-export const importKinds: Partial<Record<ImportKindName, AnyKind>> = {
-  products: productsKind,
-  stock: stockKind,
-  views: viewsKind,
-  scores: scoresKind,
+/** What a kind may need of the process running it. */
+export interface KindDependencies {
+  /** the process's catalog cache tiers: a products import evicts what it writes from them */
+  catalog?: CatalogCache | undefined
+}
+
+/** The kinds an import can be of, each made for the process that runs it; a kind is one line here. */
+export const importKinds: Partial<Record<ImportKindName, (deps: KindDependencies) => AnyKind>> = {
+  products: (deps) => productsKindWith(deps.catalog),
+  stock: () => stockKind,
+  views: () => viewsKind,
+  scores: () => scoresKind,
 }
 
 export const DEFAULT_CHUNK_SIZE = 1000
@@ -83,12 +89,10 @@ export interface ImportSummary {
   batch: BatchLog
 }
 
-/** The kind named; products evict what they write from `catalog` (the process's cache tiers) after each chunk. */
-export function importKindOf(name: string, catalog?: CatalogCache): AnyKind {
-  if (name === 'products' && catalog) return productsKindWith(catalog)
-  const kind = importKinds[name as ImportKindName]
-  if (!kind) throw notFound('IMPORTS_UNKNOWN_KIND', `No import of kind "${name}" (kinds: ${Object.keys(importKinds).join(', ')}).`, { kind: name })
-  return kind
+export function importKindOf(name: string, deps: KindDependencies = {}): AnyKind {
+  const make = importKinds[name as ImportKindName]
+  if (!make) throw notFound('IMPORTS_UNKNOWN_KIND', `No import of kind "${name}" (kinds: ${Object.keys(importKinds).join(', ')}).`, { kind: name })
+  return make(deps)
 }
 
 function chunkSizeOf(value: number | undefined): number {

@@ -148,5 +148,5 @@ export function productsKindWith(catalog: CatalogCache | undefined): ImportKind<
   }
 }
 
-/** For the registry's listing; an import is run with productsKindWith(the process's catalog cache). */
+/** A products kind that evicts nothing: for callers without cache tiers (a fresh database, tests). */
 export const productsKind = productsKindWith(undefined)

@@ -11,7 +11,7 @@ export const IMPORT_ROLES = ['admin', 'manager'] as const
 export function createImportsService(db: Db, options: { catalog?: CatalogCache } = {}) {
   async function importFor(principal: Principal, kindName: string, request: Omit<ImportRequest, 'tokenId'>): Promise<ImportSummary> {
     requireRole(principal, IMPORT_ROLES)
-    const kind = importKindOf(kindName, options.catalog)
+    const kind = importKindOf(kindName, { catalog: options.catalog })
     const locationId = request.options?.['locationId']
     if (locationId !== undefined) requireLocation(principal, Number(locationId))
     else if (kind.name === 'stock' && principal.locationIds !== null) {
