@@ -108,6 +108,9 @@ const newOrder: placement.NewOrder = {
   actor: 'guest',
 }
 const chunkContext = { tokenId: 1, runId: 7, options: { locationId: 1 } }
+/** An import chunk's run advance, and a view row (the import kinds' statements carry the advance). */
+const advance = { id: 7, from: 0, rows: 1, parseRejects: 0, status: 'running' } as const
+const viewRow = { line: 1, row: { sku: 'A', productId: null, customerId: 1, sessionId: null, source: 'import', viewedAt: null } }
 const claimedKey = {
   id: 1,
   storeInStatement: (response: unknown, patch?: idempotency.ResponsePatch) => idempotency.storeResponseCte(1, response, patch),
@@ -216,6 +219,7 @@ const repositories: RepositorySnapshot[] = [
       updateLocation: (db) => inventory.updateLocation(db, 1, { name: 'Main', kind: 'store', allowNegativeStock: true }),
       listStockLevels: (db) => inventory.listStockLevels(db, 1, { productIds: [1], after: 1, limit: 50 }),
       listLedger: (db) => inventory.listLedger(db, 1, { productId: 1, reason: 'sale', before: 1, limit: 50 }),
+      sumOnlineStock: (db) => inventory.sumOnlineStock(db, [1, 2]),
     },
   },
   {
@@ -265,7 +269,7 @@ const repositories: RepositorySnapshot[] = [
       listProductIds: (db) => catalog.listProductIds(db, { after: 1, categoryId: 1, active: true, q: 'tea', limit: 50 }),
       findProductsByCodes: (db) => catalog.findProductsByCodes(db, ['4007']),
       lockProduct: (_db, trx) => catalog.lockProduct(trx, 1),
-      findProductsBySkus: (db) => catalog.findProductsBySkus(db, ['SKU-1']),
+      findBulkReferences: (db) => catalog.findBulkReferences(db, { unitCodes: ['kg'], skus: ['SKU-1'], barcodes: ['4007'] }),
       findBarcodeOwners: (db) => catalog.findBarcodeOwners(db, ['4007']),
       insertProduct: (db) =>
         catalog.insertProduct(db, {
@@ -478,9 +482,18 @@ const repositories: RepositorySnapshot[] = [
     cases: {
       findUnfinishedRun: (db) => imports.findUnfinishedRun(db, 'views', 'f1'),
       findRun: (db) => imports.findRun(db, 1),
-      insertRun: (db) => imports.insertRun(db, { kind: 'stock', source: 'counts.csv', fingerprint: 'f1', chunkSize: 1000, batchId: 1, options: { locationId: 1 } }),
-      restartRun: (db) => imports.restartRun(db, 1, 2),
-      advanceRun: (_db, trx) => imports.advanceRun(trx, 1, { from: 1000, rows: 1000, written: 990, rejected: 10 }),
+      'insertRunAlongside: a new run, in its batch\'s first statement': (db) =>
+        batchLog.insertBatch(
+          db,
+          { operation: 'import.stock', tokenId: null, rowsTotal: 0, source: 'counts.csv' },
+          imports.insertRunAlongside({ kind: 'stock', source: 'counts.csv', fingerprint: 'f1', chunkSize: 1000, options: { locationId: 1 } }),
+        ),
+      'restartRunAlongside: a resumed run': (db) =>
+        batchLog.insertBatch(db, { operation: 'import.views', tokenId: null, rowsTotal: 0, resumed: true }, imports.restartRunAlongside(1)),
+      'writeChunkAndAdvanceRun: a one-statement chunk': (db) =>
+        imports.writeChunkAndAdvanceRun(db, importViews.viewsKind.chunkCtes([viewRow], chunkContext), { id: 1, from: 1000, rows: 1000, parseRejects: 2, status: 'running' }),
+      'chunkOutcomeOf: a chunk its transaction wrote, the input\'s last': (_db, trx) =>
+        imports.writeChunkAndAdvanceRun(trx, imports.chunkOutcomeOf({ written: 990, rejects: [] }), { id: 1, from: 1000, rows: 1000, parseRejects: 10, status: 'succeeded' }),
       finishRun: (db) => imports.finishRun(db, 1, 'succeeded'),
     },
   },
@@ -489,27 +502,27 @@ const repositories: RepositorySnapshot[] = [
     exports: importStock,
     cases: {
       'stockKind.checkOptions': (db) => importStock.stockKind.checkOptions!(db, { location: 'MAIN' }),
-      'stockKind.writeChunk': (_db, trx) => importStock.stockKind.writeChunk(trx, [{ line: 1, row: { sku: 'A', quantity: '12', unit: null } }], chunkContext),
+      'stockKind.chunkCtes': (db) =>
+        imports.writeChunkAndAdvanceRun(db, importStock.stockKind.chunkCtes([{ line: 1, row: { sku: 'A', quantity: '12', unit: null } }], chunkContext), advance),
     },
   },
   {
     file: 'src/modules/imports/imports.views.ts',
     exports: importViews,
     cases: {
-      'viewsKind.writeChunk': (_db, trx) =>
-        importViews.viewsKind.writeChunk(
-          trx,
-          [{ line: 1, row: { sku: 'A', productId: null, customerId: 1, sessionId: null, source: 'import', viewedAt: null } }],
-          chunkContext,
-        ),
+      'viewsKind.chunkCtes': (db) => imports.writeChunkAndAdvanceRun(db, importViews.viewsKind.chunkCtes([viewRow], chunkContext), advance),
     },
   },
   {
     file: 'src/modules/imports/imports.scores.ts',
     exports: importScores,
     cases: {
-      'scoresKind.writeChunk': (_db, trx) =>
-        importScores.scoresKind.writeChunk(trx, [{ line: 1, row: { customerId: 1, sku: 'A', productId: null, algorithm: 'cf', score: '0.5' } }], chunkContext),
+      'scoresKind.chunkCtes': (db) =>
+        imports.writeChunkAndAdvanceRun(
+          db,
+          importScores.scoresKind.chunkCtes([{ line: 1, row: { customerId: 1, sku: 'A', productId: null, algorithm: 'cf', score: '0.5' } }], chunkContext),
+          advance,
+        ),
     },
   },
   {

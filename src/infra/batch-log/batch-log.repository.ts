@@ -1,5 +1,5 @@
 /** The batch log's statements: a run started, finished, and read back. */
-import { sql } from 'kysely'
+import { type RawBuilder, sql } from 'kysely'
 import type { Executor } from '../db/database.ts'
 import type { BatchStatus } from './batch-log.tables.ts'
 
@@ -23,25 +23,28 @@ export interface BatchLogRow {
   duration_ms: string | null
 }
 
-/** A 'running' row for a batch that starts now. */
+/**
+ * A 'running' row for a batch that starts now, and in the same statement the row the batch's own
+ * bookkeeping needs (`alongside`: an insert or update returning its id, given the new batch's id).
+ */
 export async function insertBatch(
   db: Executor,
   run: { operation: string; tokenId: number | null; rowsTotal: number; source?: string | undefined; resumed?: boolean | undefined },
-): Promise<number> {
-  const row = await db
-    .insertInto('batch_log')
-    .values({
-      operation: run.operation,
-      status: 'running',
-      rows_total: run.rowsTotal,
-      token_id: run.tokenId,
-      source: run.source ?? null,
-      resumed: run.resumed ?? false,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow()
-  return row.id
+  alongside?: BatchAlongside,
+): Promise<{ id: number; alongsideId: number | null }> {
+  const insert = sql`insert into batch_log (operation, status, rows_total, token_id, source, resumed)
+    values (${run.operation}, 'running', ${run.rowsTotal}, ${run.tokenId}, ${run.source ?? null}, ${run.resumed ?? false})
+    returning id`
+  const { rows } = alongside
+    ? await sql<{ id: number; alongside_id: number | null }>`with batch as (${insert}), alongside as (${alongside(sql`(select id from batch)`)})
+        select id, (select id from alongside) as alongside_id from batch`.execute(db)
+    : await sql<{ id: number; alongside_id: null }>`${insert}`.execute(db)
+  const row = rows[0]!
+  return { id: Number(row.id), alongsideId: row.alongside_id == null ? null : Number(row.alongside_id) }
 }
+
+/** SQL returning one `id`, given an expression for the new batch's id. */
+export type BatchAlongside = (batchId: RawBuilder<number>) => RawBuilder<{ id: number }>
 
 export interface FinishedBatch {
   status: Exclude<BatchStatus, 'running'>

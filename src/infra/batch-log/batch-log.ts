@@ -13,6 +13,8 @@ import { AppError, notFound } from '../errors.ts'
 import * as repo from './batch-log.repository.ts'
 import type { BatchStatus } from './batch-log.tables.ts'
 
+export type { BatchAlongside } from './batch-log.repository.ts'
+
 /** At most this many row errors are kept in a log row's detail; the rest are counted. */
 export const MAX_LOGGED_ERRORS = 100
 
@@ -28,6 +30,8 @@ export interface BatchRowError {
 /** A batch being run: the work adds each chunk's figures once that chunk has committed. */
 export interface BatchRun {
   readonly id: number
+  /** the id the start's `alongside` statement returned, if it had one */
+  readonly alongsideId: number | null
   add(figures: { succeeded: number; errors?: readonly BatchRowError[]; chunks?: number }): void
   /** the rows the batch read, once known (a streamed import learns it as it goes) */
   setTotal(rows: number): void
@@ -64,6 +68,8 @@ export interface BatchStart {
   source?: string | undefined
   /** the batch continues an interrupted one */
   resumed?: boolean | undefined
+  /** a row written in the batch's first statement (an import's run): its id is the run's alongsideId */
+  alongside?: repo.BatchAlongside | undefined
 }
 
 export function batchStatusOf(figures: { succeeded: number; failed: number }): Exclude<BatchStatus, 'running'> {
@@ -104,7 +110,7 @@ export async function runBatch<T>(db: Db, start: BatchStart, work: (run: BatchRu
   const firstStatement = stats.count
   const firstDatabaseMs = stats.durationMs
   const began = performance.now()
-  const id = await repo.insertBatch(db.primary, start)
+  const { id, alongsideId } = await repo.insertBatch(db.primary, start, start.alongside)
   let succeeded = 0
   let failed = 0
   let chunks = 0
@@ -113,6 +119,7 @@ export async function runBatch<T>(db: Db, start: BatchStart, work: (run: BatchRu
   let extra: Record<string, unknown> = {}
   const run: BatchRun = {
     id,
+    alongsideId,
     add(figures) {
       succeeded += figures.succeeded
       failed += figures.errors?.length ?? 0

@@ -21,7 +21,17 @@ export interface PostgresOptions {
   connectTimeoutMs?: number
   /** application_name, to tell the nodes apart in pg_stat_activity (default brisk) */
   name?: string
+  /** server side, per statement: waiting this long for a lock fails the statement (the bulk pool's) */
+  lockTimeoutMs?: number
 }
+
+/**
+ * How long a bulk writer's statement waits for a row lock before it fails (and its chunk can be
+ * resumed): the import yields to the tills, never the tills to the import.
+ */
+export const BULK_LOCK_TIMEOUT_MS = 2000
+/** Connections for bulk work: an import runs one chunk at a time on one of them. */
+const BULK_POOL_SIZE = 2
 
 export interface ReplicaOptions {
   urls: readonly string[]
@@ -109,6 +119,7 @@ export function createPgPool(options: PostgresOptions, onReadOnly?: () => void):
     ...(options.connectTimeoutMs ? { briskConnectTimeoutMs: options.connectTimeoutMs } : {}),
     ...(onReadOnly ? { onReadOnly } : {}),
     ...(options.statementTimeoutMs > 0 ? { statement_timeout: options.statementTimeoutMs } : {}),
+    ...(options.lockTimeoutMs ? { lock_timeout: options.lockTimeoutMs } : {}),
   }
   const pool = new pg.Pool(config)
   // An idle client that loses its server emits here; without a listener the process would crash.
@@ -175,10 +186,12 @@ export function connectPostgres(options: ConnectPostgresOptions): Db {
   const primary = new Kysely<Database>({ dialect: countingDialect(new PostgresDialect({ pool: guarded })) })
   const router = options.replicas?.urls.length ? createReadRouter(options, options.replicas, pool, guarded) : undefined
   const reader = router ? new Kysely<Database>({ dialect: countingDialect(new PostgresDialect({ pool: router })) }) : primary
+  const bulk = bulkWriter(options)
   return {
     kind: 'postgres',
     primary,
     reader,
+    bulk,
     ...(router ? { replicas: router } : {}),
     description: describeUrl(options.url),
     poolStats: () => pool.stats(),
@@ -186,9 +199,17 @@ export function connectPostgres(options: ConnectPostgresOptions): Db {
       // Kysely ends only a pool it has used: the router's, with the monitor's connections, is closed here too
       if (reader !== primary) await reader.destroy()
       await router?.close()
+      await bulk.destroy()
       await primary.destroy()
     },
   }
+}
+
+/** The primary again, through a small pool of its own whose connections wait at most BULK_LOCK_TIMEOUT_MS for a lock. */
+function bulkWriter(options: PostgresOptions): Kysely<Database> {
+  const pool = new PrimaryPool({ ...options, poolSize: BULK_POOL_SIZE, lockTimeoutMs: BULK_LOCK_TIMEOUT_MS, name: `${options.name ?? 'brisk'} bulk` }, () => {})
+  const circuit = new ConnectionCircuit(() => pool.connect(), { retryIntervalMs: RETRY_INTERVAL_MS })
+  return new Kysely<Database>({ dialect: countingDialect(new PostgresDialect({ pool: { connect: () => circuit.acquire(), end: () => pool.end() } })) })
 }
 
 function createReadRouter(

@@ -55,6 +55,12 @@ export interface Db {
   readonly primary: Kysely<Database>
   /** Reads that can accept replica lag (catalog browsing, storefront, reports). */
   readonly reader: Kysely<Database>
+  /**
+   * Writes of bulk work (imports) on PostgreSQL: the primary through connections whose statements
+   * give up waiting for a row lock after a short while, so bulk work yields to the tills. PGlite
+   * has none (its one connection runs one transaction at a time: nothing waits for a lock).
+   */
+  readonly bulk?: Kysely<Database>
   /** A short description for logs, never with a password. */
   readonly description: string
   /** The replicas behind `reader` and their health, when BRISK_REPLICA_URLS is set. */

@@ -4,7 +4,8 @@ import { test } from 'node:test'
 import { describeEachDatabase } from '../../../test/db.ts'
 import { countQueries } from '../../../test/expect-queries.ts'
 import { addStock, createLocation, createProducts, ledgerSum, stockOf } from '../../../test/factories.ts'
-import type { ImportKind } from './imports.kinds.ts'
+import { HEAD_BYTES } from './imports.input.ts'
+import type { StatementKind } from './imports.kinds.ts'
 import { runImport } from './imports.engine.ts'
 import { stockKind } from './imports.stock.ts'
 import { viewsKind } from './imports.views.ts'
@@ -14,14 +15,14 @@ const viewCount = async (db: { primary: import('kysely').Kysely<import('../../in
   Number((await db.primary.selectFrom('product_view').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n)
 
 /** A kind whose chunks fail after `chunks` have committed: an import killed halfway. */
-function killedAfter<Row>(kind: ImportKind<Row>, chunks: number): ImportKind<Row> {
+function killedAfter<Row>(kind: StatementKind<Row>, chunks: number): StatementKind<Row> {
   let written = 0
   return {
     ...kind,
-    writeChunk: async (trx, rows, context) => {
+    chunkCtes: (rows, context) => {
       if (written === chunks) throw new Error('killed')
       written += 1
-      return kind.writeChunk(trx, rows, context)
+      return kind.chunkCtes(rows, context)
     },
   }
 }
@@ -57,13 +58,13 @@ describeEachDatabase('imports: the engine', (ctx) => {
     assert.deepEqual([summary.batch.operation, summary.batch.status, summary.batch.source, summary.batch.chunks], ['import.views', 'partial', 'views.jsonl', 1])
   })
 
-  test('views: statements are ⌈N/chunk⌉ × 5 + 4', async () => {
+  test('views: statements are ⌈N/chunk⌉ + 2 (a chunk is one statement with its run moved forward; the log opened with the run, then finished)', async () => {
     const products = await createProducts(ctx.db, 5)
     const rows = (n: number) => Array.from({ length: n }, (_, i) => ({ sku: products[i % 5]!.sku, sessionId: `s${i}` }))
     const small = await countQueries(() => runImport(ctx.db, viewsKind, { source: 't', input: ndjson(rows(25)), chunkSize: 10 }))
     const large = await countQueries(() => runImport(ctx.db, viewsKind, { source: 't', input: ndjson(rows(50)), chunkSize: 10 }))
-    assert.equal(small.count, 3 * 5 + 4)
-    assert.equal(large.count, 5 * 5 + 4)
+    assert.equal(small.count, 3 + 2)
+    assert.equal(large.count, 5 + 2)
     assert.equal(await viewCount(ctx.db), 75)
   })
 
@@ -119,15 +120,13 @@ describeEachDatabase('imports: the engine', (ctx) => {
 
   test('a run moved on by another process meanwhile (the same import resumed twice at once) fails its chunk rather than write twice', async () => {
     const [p] = await createProducts(ctx.db, 1)
-    const racing: ImportKind<unknown> = {
-      ...viewsKind,
-      writeChunk: async (trx, rows, context) => {
-        await trx.updateTable('import_run').set((eb) => ({ rows_committed: eb('rows_committed', '+', 10) })).where('id', '=', context.runId).execute()
-        return viewsKind.writeChunk(trx, rows as never, context)
-      },
+    // another process moves the run on after this one started it, before its first chunk
+    async function* racingInput() {
+      yield `${JSON.stringify({ sku: p!.sku, sessionId: 's0', padding: 'x'.repeat(HEAD_BYTES) })}\n`
+      await ctx.db.primary.updateTable('import_run').set((eb) => ({ rows_committed: eb('rows_committed', '+', 10) })).execute()
+      for (let i = 1; i < 10; i++) yield `${JSON.stringify({ sku: p!.sku, sessionId: `s${i}` })}\n`
     }
-    const views = ndjson(Array.from({ length: 10 }, (_, i) => ({ sku: p!.sku, sessionId: `s${i}` })))
-    await assert.rejects(runImport(ctx.db, racing, { source: 't', input: views }), { code: 'IMPORTS_RUN_MOVED' })
+    await assert.rejects(runImport(ctx.db, viewsKind, { source: 't', input: racingInput(), chunkSize: 100 }), { code: 'IMPORTS_RUN_MOVED' })
     assert.equal(await viewCount(ctx.db), 0)
   })
 

@@ -1,18 +1,21 @@
 /**
  * The import engine: an input streamed record by record, parsed by its kind, and written in chunks,
- * each ONE short transaction — `lock_timeout` so the import waits on the shop rather than the tills
- * on it, the kind's writeChunk, and the import run moved forward — so a killed import resumed skips
- * exactly the rows that committed. Every import is a row of the batch log.
+ * each ONE statement (or one short transaction for a kind that needs several) that also moves the
+ * import run forward — so a killed import resumed skips exactly the rows that committed. On
+ * PostgreSQL the chunks go through the bulk pool, whose statements wait at most a short
+ * lock_timeout for a row lock: the import yields to the tills, never the tills to the import.
+ * Every import is a row of the batch log, its run written in the log row's statement.
  */
 import type { Readable } from 'node:stream'
-import { sql } from 'kysely'
+import { isStatementAbort } from '../../infra/db/statement-abort.ts'
 import { abandonBatch, type BatchLog, type BatchRowError, runBatch } from '../../infra/batch-log/batch-log.ts'
 import type { Db } from '../../infra/db/database.ts'
 import { conflict, invalid, notFound } from '../../infra/errors.ts'
 import type { CatalogCache } from '../catalog/index.ts'
 import { detectFormat, type ImportFormat, peek, readRecords } from './imports.input.ts'
-import type { ChunkContext, ImportKind, Numbered, Reject } from './imports.kinds.ts'
+import type { ChunkContext, ChunkResult, ImportKind, Numbered, Reject } from './imports.kinds.ts'
 import * as repo from './imports.repository.ts'
+import type { RunAdvance } from './imports.repository.ts'
 import { productsKindWith } from './imports.products.ts'
 import { scoresKind } from './imports.scores.ts'
 import { stockKind } from './imports.stock.ts'
@@ -38,8 +41,6 @@ export const importKinds: Partial<Record<ImportKindName, (deps: KindDependencies
 
 export const DEFAULT_CHUNK_SIZE = 1000
 export const MAX_CHUNK_SIZE = 100_000
-/** How long a chunk's statement waits for a row lock before the chunk fails (and can be resumed). */
-export const IMPORT_LOCK_TIMEOUT = '2s'
 /** Rejects kept in the summary; all of them go to onRejects. */
 export const LISTED_REJECTS = 100
 
@@ -128,6 +129,51 @@ function strictStop(reject: Reject) {
   )
 }
 
+/** The executor an import writes with: PostgreSQL's bulk pool (short lock waits), else the primary. */
+const writerOf = (db: Db) => db.bulk ?? db.primary
+
+/**
+ * Writes one chunk and moves the run past it, atomically: ONE statement for a kind that writes in
+ * one, else a short transaction. The input's last chunk also marks the run succeeded.
+ */
+async function writeChunk(db: Db, kind: AnyKind, chunk: Chunk, run: RunAdvance, context: ChunkContext, strict: boolean): Promise<ChunkResult> {
+  const rows = chunk.rows
+  try {
+    if ('chunkCtes' in kind) {
+      if (strict) return await writeStrictly(db, kind, chunk, run, context)
+      const outcome = await repo.writeChunkAndAdvanceRun(writerOf(db), kind.chunkCtes(rows, context), run)
+      return { written: outcome.written, rejects: outcome.rejects ?? [] }
+    }
+    let afterCommit: ChunkResult['afterCommit']
+    const outcome = await writerOf(db)
+      .transaction()
+      .execute(async (trx) => {
+        const written = rows.length > 0 ? await kind.writeChunk(trx, rows, context) : { written: 0, rejects: [] }
+        if (strict && written.rejects.length > 0) throw strictStop(written.rejects[0]!)
+        afterCommit = written.afterCommit
+        return repo.writeChunkAndAdvanceRun(trx, repo.chunkOutcomeOf(written), run)
+      })
+    return { written: outcome.written, rejects: outcome.rejects ?? [], afterCommit }
+  } catch (error) {
+    if (isStatementAbort(error)) throw conflict(repo.RUN_MOVED, `Import ${run.id} was moved on by another process: it is not resumed twice at once.`, { runId: run.id })
+    throw error
+  }
+}
+
+/** A strict one-statement chunk: written in a transaction that a reject rolls back before it commits. */
+function writeStrictly(db: Db, kind: AnyKind & { chunkCtes: unknown }, chunk: Chunk, run: RunAdvance, context: ChunkContext) {
+  return writerOf(db)
+    .transaction()
+    .execute(async (trx) => {
+      const outcome = await repo.writeChunkAndAdvanceRun(trx, (kind as { chunkCtes: StatementKind['chunkCtes'] }).chunkCtes(chunk.rows, context), run)
+      const first = outcome.rejects?.[0]
+      if (first) throw strictStop(first)
+      return { written: outcome.written, rejects: [] }
+    })
+}
+
+type StatementKind = Extract<AnyKind, { chunkCtes: unknown }>
+
 /** Runs one import to its end (or its first failure), chunk by chunk; see the file's comment. */
 export async function runImport(db: Db, kind: AnyKind, request: ImportRequest): Promise<ImportSummary> {
   const chunkSize = chunkSizeOf(request.chunkSize)
@@ -136,34 +182,32 @@ export async function runImport(db: Db, kind: AnyKind, request: ImportRequest): 
   const previous = await runToResume(db, kind, request)
   const options = previous ? (previous.options as Record<string, unknown>) : kind.checkOptions ? await kind.checkOptions(db.primary, request.options ?? {}) : (request.options ?? {})
   const tokenId = request.tokenId ?? null
+  const newRun = { kind: kind.name, source: request.source, fingerprint: request.fingerprint ?? null, chunkSize, options }
   const { result, log } = await runBatch(
     db,
-    { operation: `import.${kind.name}`, tokenId, rowsTotal: 0, source: request.source, resumed: previous !== undefined },
+    {
+      operation: `import.${kind.name}`,
+      tokenId,
+      rowsTotal: 0,
+      source: request.source,
+      resumed: previous !== undefined,
+      alongside: previous ? repo.restartRunAlongside(previous.id) : repo.insertRunAlongside(newRun),
+    },
     async (batch) => {
-      const run = previous ?? (await repo.insertRun(db.primary, { kind: kind.name, source: request.source, fingerprint: request.fingerprint ?? null, chunkSize, batchId: batch.id, options }))
-      if (previous) {
-        await repo.restartRun(db.primary, run.id, batch.id)
-        if (previous.batch_id !== null && previous.status === 'running') await abandonBatch(db, previous.batch_id, batch.id)
-      }
-      const figures = { rowsRead: run.rows_committed, rowsWritten: run.rows_written, rowsRejected: run.rows_rejected, chunks: run.chunks }
+      const runId = batch.alongsideId!
+      if (previous?.batch_id != null && previous.status === 'running') await abandonBatch(db, previous.batch_id, batch.id)
+      const committed = previous?.rows_committed ?? 0
+      const figures = { rowsRead: committed, rowsWritten: previous?.rows_written ?? 0, rowsRejected: previous?.rows_rejected ?? 0, chunks: previous?.chunks ?? 0 }
       const listed: Reject[] = []
-      const context: ChunkContext = { tokenId, runId: run.id, options }
+      const context: ChunkContext = { tokenId, runId, options }
       const report = async (rejects: readonly Reject[]) => {
         if (rejects.length === 0) return
         for (const r of rejects) if (listed.length < LISTED_REJECTS) listed.push(r)
         await request.onRejects?.(rejects)
       }
-      const write = async (chunk: Chunk) => {
-        const result = await db.primary.transaction().execute(async (trx) => {
-          await sql`set local lock_timeout = ${sql.lit(IMPORT_LOCK_TIMEOUT)}`.execute(trx)
-          const written = chunk.rows.length > 0 ? await kind.writeChunk(trx, chunk.rows, context) : { written: 0, rejects: [] }
-          if (request.strict && written.rejects.length > 0) throw strictStop(written.rejects[0]!)
-          const moved = { from: figures.rowsRead, rows: chunk.records, written: written.written, rejected: chunk.parseRejects.length + written.rejects.length }
-          if (!(await repo.advanceRun(trx, run.id, moved))) {
-            throw conflict('IMPORTS_RUN_MOVED', `Import ${run.id} was moved on by another process: it is not resumed twice at once.`, { runId: run.id })
-          }
-          return written
-        })
+      const write = async (chunk: Chunk, last: boolean) => {
+        const advance = { id: runId, from: figures.rowsRead, rows: chunk.records, parseRejects: chunk.parseRejects.length, status: last ? 'succeeded' : 'running' } as const
+        const result = await writeChunk(db, kind, chunk, advance, context, request.strict === true)
         await result.afterCommit?.()
         const rejects = [...chunk.parseRejects, ...result.rejects].sort((a, b) => a.line - b.line)
         await report(rejects)
@@ -172,23 +216,25 @@ export async function runImport(db: Db, kind: AnyKind, request: ImportRequest): 
         figures.rowsWritten += result.written
         figures.rowsRejected += rejects.length
         figures.chunks += 1
-        batch.setTotal(figures.rowsRead - run.rows_committed)
+        batch.setTotal(figures.rowsRead - committed)
         request.onProgress?.({ ...figures })
       }
 
       // One chunk is written while the next is read and parsed: never more than one in flight, so
-      // chunks commit in input order and the run moves forward one chunk at a time.
+      // chunks commit in input order and the run moves forward one chunk at a time. A full chunk
+      // leaves once the next record shows it is not the last: the last one marks the run succeeded.
       let chunk = newChunk()
       let writing: Promise<void> | undefined
-      const handOver = async () => {
+      const handOver = async (last: boolean) => {
         const full = chunk
         chunk = newChunk()
         if (writing) await writing
-        writing = write(full)
+        writing = write(full, last)
         writing.catch(() => {}) // its failure surfaces at the next await of `writing`
       }
       try {
-        for await (const item of readRecords(format, all, run.rows_committed)) {
+        for await (const item of readRecords(format, all, committed)) {
+          if (chunk.records >= chunkSize) await handOver(false)
           chunk.records += 1
           const parsed = 'reject' in item ? item.reject : kind.parse(item.record, item.line)
           if (!isReject(parsed)) chunk.rows.push({ line: item.line, row: parsed })
@@ -198,19 +244,18 @@ export async function runImport(db: Db, kind: AnyKind, request: ImportRequest): 
             await report([parsed])
             throw strictStop(parsed)
           }
-          if (chunk.records >= chunkSize) await handOver()
         }
-        if (chunk.records > 0) await handOver()
+        if (chunk.records > 0) await handOver(true)
+        else await repo.finishRun(writerOf(db), runId, 'succeeded')
         if (writing) await writing
       } catch (error) {
         // the chunk in flight commits or fails before the run is marked failed
         await writing?.catch(() => {})
-        await repo.finishRun(db.primary, run.id, 'failed')
+        await repo.finishRun(writerOf(db), runId, 'failed')
         throw error
       }
-      await repo.finishRun(db.primary, run.id, 'succeeded')
-      batch.note({ kind: kind.name, format, runId: run.id, chunkSize })
-      return { runId: run.id, figures, listed }
+      batch.note({ kind: kind.name, format, runId, chunkSize })
+      return { runId, figures, listed }
     },
   )
   return {

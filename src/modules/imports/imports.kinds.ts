@@ -2,7 +2,7 @@
  * What one kind of import (products, stock counts, views, scores) gives the import engine: how a
  * record becomes a row (or a reject naming the field), and how a chunk of rows is written.
  */
-import type { Transaction } from 'kysely'
+import type { RawBuilder, Transaction } from 'kysely'
 import type { Database, Executor } from '../../infra/db/database.ts'
 import type { ImportKindName } from './imports.tables.ts'
 
@@ -37,7 +37,7 @@ export interface ChunkResult {
   afterCommit?: (() => Promise<void>) | undefined
 }
 
-export interface ImportKind<Row> {
+interface KindBase<Row> {
   name: ImportKindName
   /** The columns a CSV header must have (JSON Lines records have these keys); 'sku|productId' asks for either. */
   requiredFields: readonly string[]
@@ -51,9 +51,20 @@ export interface ImportKind<Row> {
    * The engine tells a Reject by its keys line, field and message: a row must not have all three.
    */
   parse(record: Record<string, unknown>, line: number): Row | Reject
-  /**
-   * Writes one chunk in `trx` (the engine's short transaction, which also moves the run forward):
-   * lookups pre-fetched in one statement each, then the rows in a constant number of statements.
-   */
+}
+
+/**
+ * A kind writes a chunk in ONE statement — its CTEs, ending with `chunk_outcome` (one row:
+ * `written` int, `rejects` a JSON array of Reject or null), to which the engine adds the run's
+ * advance — or, when it needs several, in the engine's short transaction: lookups pre-fetched in
+ * one statement each, then the rows in a constant number of statements.
+ */
+export type ImportKind<Row> = StatementKind<Row> | TransactionKind<Row>
+
+export interface StatementKind<Row> extends KindBase<Row> {
+  chunkCtes(rows: readonly Numbered<Row>[], context: ChunkContext): RawBuilder<unknown>
+}
+
+export interface TransactionKind<Row> extends KindBase<Row> {
   writeChunk(trx: Transaction<Database>, rows: readonly Numbered<Row>[], context: ChunkContext): Promise<ChunkResult>
 }

@@ -2,7 +2,7 @@
  * The catalog import: products keyed by SKU with their category (by name, created when missing),
  * units and conversion factors, prices, tax rates and barcodes. A record is checked against the
  * catalog's own bulk-line schema and rules (one definition of a product line); a chunk is written
- * by the catalog's per-chunk upsert, 3 lookups and 3 writes whatever its size.
+ * by the catalog's per-chunk upsert, 1 lookup and 2 writes whatever its size.
  *
  * CSV: sku,name,price,taxRate,baseUnit,category[,barcode][,active][,description][,units] with
  * units as `box12:12;pallet:480` (`unit:factor` or `unit:factor:barcode`, `;` between them).
@@ -22,7 +22,7 @@ import {
   upsertProductLines,
 } from '../catalog/index.ts'
 import { isRejected, rejectOf } from './imports.fields.ts'
-import type { ChunkResult, ImportKind, Reject } from './imports.kinds.ts'
+import type { ChunkResult, Reject, TransactionKind } from './imports.kinds.ts'
 
 const productLine = Compile(BulkUpsertBody.properties.products.items)
 
@@ -123,7 +123,7 @@ function parseProduct(record: Record<string, unknown>, line: number): PreparedPr
  * after the chunk's commit (evicting inside the transaction would let a reader cache the old row
  * again before the commit, for the whole TTL); without one (a tool with no app cache) nothing is evicted.
  */
-export function productsKindWith(catalog: CatalogCache | undefined): ImportKind<PreparedProductLine> {
+export function productsKindWith(catalog: CatalogCache | undefined): TransactionKind<PreparedProductLine> {
   return {
     name: 'products',
     requiredFields: ['sku', 'name', 'price', 'taxRate', 'baseUnit', 'category'],

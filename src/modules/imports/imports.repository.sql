@@ -6,14 +6,63 @@ select "id", "kind", "source", "fingerprint", "chunk_size", "rows_committed", "r
 -- findRun
 select "id", "kind", "source", "fingerprint", "chunk_size", "rows_committed", "rows_written", "rows_rejected", "chunks", "status", "batch_id", "options" from "import_run" where "id" = $1;
 
--- insertRun
-insert into "import_run" ("kind", "source", "fingerprint", "chunk_size", "status", "batch_id", "options") values ($1, $2, $3, $4, $5, $6, $7) returning "id", "kind", "source", "fingerprint", "chunk_size", "rows_committed", "rows_written", "rows_rejected", "chunks", "status", "batch_id", "options";
+-- insertRunAlongside: a new run, in its batch's first statement
+with batch as (insert into batch_log (operation, status, rows_total, token_id, source, resumed)
+values ($1, 'running', $2, $3, $4, $5)
+returning id), alongside as (insert into import_run (kind, source, fingerprint, chunk_size, status, batch_id, options)
+values ($6, $7, $8, $9, 'running', (select id from batch), $10)
+returning id)
+    select id, (select id from alongside) as alongside_id from batch;
 
--- restartRun
-update "import_run" set "status" = $1, "batch_id" = $2, "updated_at" = now() where "id" = $3;
+-- restartRunAlongside: a resumed run
+with batch as (insert into batch_log (operation, status, rows_total, token_id, source, resumed)
+values ($1, 'running', $2, $3, $4, $5)
+returning id), alongside as (update import_run set status = 'running', batch_id = (select id from batch), updated_at = now() where id = $6 returning id)
+    select id, (select id from alongside) as alongside_id from batch;
 
--- advanceRun
-update "import_run" set "rows_committed" = "rows_committed" + $1, "rows_written" = "rows_written" + $2, "rows_rejected" = "rows_rejected" + $3, "chunks" = "chunks" + $4, "updated_at" = now() where "id" = $5 and "rows_committed" = $6;
+-- writeChunkAndAdvanceRun: a one-statement chunk
+with view_raw as (
+  select * from unnest($1::int[], $2::text[], $3::bigint[],
+    $4::bigint[], $5::text[], $6::text[],
+    $7::timestamptz[]) as t(line, sku, product_id, customer_id, session_id, source, viewed_at)
+), view_input as (
+  select v.line, v.sku, v.product_id as given_id, coalesce(by_sku.id, by_id.id) as product_id,
+    v.customer_id, v.session_id, v.source, coalesce(v.viewed_at, now()) as viewed_at
+  from view_raw v
+  left join product by_sku on by_sku.sku = v.sku
+  left join product by_id on v.sku is null and by_id.id = v.product_id
+), view_written as (
+  insert into product_view (product_id, customer_id, session_id, source, viewed_at)
+  select product_id, customer_id, session_id, source, viewed_at from view_input where product_id is not null order by line
+  returning 1
+), chunk_outcome as (
+  select (select count(*) from view_written)::int as written, (select json_agg(json_build_object(
+  'line', line,
+  'field', case when sku is null then 'productId' else 'sku' end,
+  'message', case when sku is null then 'no product ' || given_id else 'no product with SKU ' || sku end) order by line)
+from view_input where product_id is null) as rejects
+), run_advanced as (
+  update import_run set rows_committed = rows_committed + $8,
+    rows_written = rows_written + (select written from chunk_outcome),
+    rows_rejected = rows_rejected + $9 + coalesce(json_array_length((select rejects from chunk_outcome)), 0),
+    chunks = chunks + 1, status = $10, updated_at = now()
+  where id = $11 and rows_committed = $12
+  returning 1
+)
+select o.*, (select brisk_abort($13) where not exists (select 1 from run_advanced)) as run_moved
+from chunk_outcome o;
+
+-- chunkOutcomeOf: a chunk its transaction wrote, the input's last
+with chunk_outcome as (select $1::int as written, $2::json as rejects), run_advanced as (
+  update import_run set rows_committed = rows_committed + $3,
+    rows_written = rows_written + (select written from chunk_outcome),
+    rows_rejected = rows_rejected + $4 + coalesce(json_array_length((select rejects from chunk_outcome)), 0),
+    chunks = chunks + 1, status = $5, updated_at = now()
+  where id = $6 and rows_committed = $7
+  returning 1
+)
+select o.*, (select brisk_abort($8) where not exists (select 1 from run_advanced)) as run_moved
+from chunk_outcome o;
 
 -- finishRun
 update "import_run" set "status" = $1, "updated_at" = now() where "id" = $2;

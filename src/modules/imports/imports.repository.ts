@@ -1,6 +1,9 @@
 /** The import_run statements: a run started or found again, moved forward with each chunk, finished. */
-import { sql } from 'kysely'
+import { type RawBuilder, sql } from 'kysely'
+import type { BatchAlongside } from '../../infra/batch-log/batch-log.ts'
+import { abortStatement } from '../../infra/db/statement-abort.ts'
 import type { Executor } from '../../infra/db/database.ts'
+import type { Reject } from './imports.kinds.ts'
 import type { ImportKindName, ImportRunTable } from './imports.tables.ts'
 
 export interface ImportRunRow {
@@ -67,52 +70,68 @@ export interface NewRun {
   source: string
   fingerprint: string | null
   chunkSize: number
-  batchId: number
   options: Record<string, unknown>
 }
 
-export async function insertRun(db: Executor, run: NewRun): Promise<ImportRunRow> {
-  const row = await db
-    .insertInto('import_run')
-    .values({
-      kind: run.kind,
-      source: run.source,
-      fingerprint: run.fingerprint,
-      chunk_size: run.chunkSize,
-      status: 'running',
-      batch_id: run.batchId,
-      options: JSON.stringify(run.options),
-    })
-    .returning(RUN_COLUMNS)
-    .executeTakeFirstOrThrow()
-  return asRun(row)
+/** A new run, written in its batch's first statement (see insertBatch's `alongside`). */
+export const insertRunAlongside =
+  (run: NewRun): BatchAlongside =>
+  (batchId) => sql`insert into import_run (kind, source, fingerprint, chunk_size, status, batch_id, options)
+    values (${run.kind}, ${run.source}, ${run.fingerprint}, ${run.chunkSize}, 'running', ${batchId}, ${JSON.stringify(run.options)})
+    returning id`
+
+/** An interrupted run running again under the batch that continues it, in that batch's first statement. */
+export const restartRunAlongside =
+  (id: number): BatchAlongside =>
+  (batchId) => sql`update import_run set status = 'running', batch_id = ${batchId}, updated_at = now() where id = ${id} returning id`
+
+export interface RunAdvance {
+  id: number
+  /** rows_committed the chunk starts from: the run moves only if no one else moved it */
+  from: number
+  /** records the chunk consumed, rejected ones included */
+  rows: number
+  /** records rejected before the database saw them */
+  parseRejects: number
+  /** 'succeeded' with the input's last chunk */
+  status: 'running' | 'succeeded'
 }
 
-/** A resumed run: running again, under the batch that continues it. */
-export async function restartRun(db: Executor, id: number, batchId: number): Promise<void> {
-  await db.updateTable('import_run').set({ status: 'running', batch_id: batchId, updated_at: sql`now()` }).where('id', '=', id).execute()
+export interface ChunkOutcome {
+  written: number
+  rejects: Reject[] | null
 }
+
+/** CTE fragments ending with `chunk_outcome`: one row of `written` (int) and `rejects` (a JSON array or null). */
+export type ChunkCtes = RawBuilder<unknown>
+
+/** A chunk whose rows were written by earlier statements of its transaction: its outcome as values. */
+export const chunkOutcomeOf = (outcome: ChunkOutcome): ChunkCtes =>
+  sql`chunk_outcome as (select ${outcome.written}::int as written, ${JSON.stringify(outcome.rejects ?? [])}::json as rejects)`
+
+export const RUN_MOVED = 'IMPORTS_RUN_MOVED'
 
 /**
- * Moves the run past one committed chunk: in the chunk's own transaction, so a resume skips exactly
- * what committed. Only from `from` rows: false when another process moved the run meanwhile.
+ * The chunk (its CTEs) and the run moved past it, in ONE statement: a resume skips exactly what
+ * committed. When another process moved the run meanwhile, the statement undoes itself
+ * (isStatementAbort) and nothing of the chunk stays.
  */
-export async function advanceRun(db: Executor, id: number, chunk: { from: number; rows: number; written: number; rejected: number }): Promise<boolean> {
-  const result = await db
-    .updateTable('import_run')
-    .set((eb) => ({
-      rows_committed: eb('rows_committed', '+', chunk.rows),
-      rows_written: eb('rows_written', '+', chunk.written),
-      rows_rejected: eb('rows_rejected', '+', chunk.rejected),
-      chunks: eb('chunks', '+', 1),
-      updated_at: sql`now()`,
-    }))
-    .where('id', '=', id)
-    .where('rows_committed', '=', chunk.from)
-    .executeTakeFirst()
-  return Number(result.numUpdatedRows) === 1
+export async function writeChunkAndAdvanceRun(db: Executor, chunk: ChunkCtes, run: RunAdvance): Promise<ChunkOutcome> {
+  const { rows } = await sql<ChunkOutcome>`with ${chunk}, run_advanced as (
+      update import_run set rows_committed = rows_committed + ${run.rows},
+        rows_written = rows_written + (select written from chunk_outcome),
+        rows_rejected = rows_rejected + ${run.parseRejects} + coalesce(json_array_length((select rejects from chunk_outcome)), 0),
+        chunks = chunks + 1, status = ${run.status}, updated_at = now()
+      where id = ${run.id} and rows_committed = ${run.from}
+      returning 1
+    )
+    select o.*, (select ${abortStatement(RUN_MOVED)} where not exists (select 1 from run_advanced)) as run_moved
+    from chunk_outcome o`.execute(db)
+  const row = rows[0]!
+  return { written: Number(row.written), rejects: row.rejects }
 }
 
+/** A run that ends without a chunk to carry its status (an empty input, or one an earlier run had read whole), or fails. */
 export async function finishRun(db: Executor, id: number, status: 'succeeded' | 'failed'): Promise<void> {
   await db.updateTable('import_run').set({ status, updated_at: sql`now()` }).where('id', '=', id).execute()
 }

@@ -5,9 +5,8 @@
  * last line. An unknown customer or product is a reject, not a failed chunk.
  */
 import { sql } from 'kysely'
-import type { Executor } from '../../infra/db/database.ts'
 import { decimal, id, isRejected, productRef, text } from './imports.fields.ts'
-import type { ChunkResult, ImportKind, Numbered, Reject } from './imports.kinds.ts'
+import type { Numbered, Reject, StatementKind } from './imports.kinds.ts'
 
 export interface ScoreRow {
   customerId: number
@@ -30,10 +29,9 @@ function parse(record: Record<string, unknown>, line: number): ScoreRow | Reject
   return { customerId: customerId!, sku: product.sku, productId: product.productId, algorithm: algorithm!, score }
 }
 
-async function writeChunk(trx: Executor, rows: readonly Numbered<ScoreRow>[]): Promise<ChunkResult> {
+function chunkCtes(rows: readonly Numbered<ScoreRow>[]) {
   const column = <T>(pick: (row: ScoreRow) => T) => rows.map((r) => pick(r.row))
-  const result = await sql<{ written: number; rejects: Reject[] | null }>`
-    with score_raw as (
+  return sql`score_raw as (
       select * from unnest(${rows.map((r) => r.line)}::int[], ${column((r) => r.customerId)}::bigint[], ${column((r) => r.sku)}::text[],
         ${column((r) => r.productId)}::bigint[], ${column((r) => r.algorithm)}::text[], ${column((r) => r.score)}::numeric[])
         as t(line, customer_id, sku, product_id, algorithm, score)
@@ -55,21 +53,20 @@ async function writeChunk(trx: Executor, rows: readonly Numbered<ScoreRow>[]): P
       on conflict (customer_id, algorithm, product_id) do update set score = excluded.score, updated_at = excluded.updated_at
         where r.score is distinct from excluded.score
       returning 1
-    )
-    select (select count(*) from score_written)::int as written,
+    ), chunk_outcome as (
+      select (select count(*) from score_written)::int as written,
       (select json_agg(json_build_object(
           'line', line,
           'field', case when customer_id is null then 'customerId' when sku is null then 'productId' else 'sku' end,
           'message', case when customer_id is null then 'no customer ' || given_customer
             when sku is null then 'no product ' || given_id else 'no product with SKU ' || sku end) order by line)
-        from score_input where product_id is null or customer_id is null) as rejects`.execute(trx)
-  const row = result.rows[0]!
-  return { written: Number(row.written), rejects: row.rejects ?? [] }
+        from score_input where product_id is null or customer_id is null) as rejects
+    )`
 }
 
-export const scoresKind: ImportKind<ScoreRow> = {
+export const scoresKind: StatementKind<ScoreRow> = {
   name: 'scores',
   requiredFields: ['customerId', 'sku|productId', 'algorithm', 'score'],
   parse,
-  writeChunk,
+  chunkCtes,
 }

@@ -3,7 +3,7 @@
 -- stockKind.checkOptions
 select "id", "code" from "location" where "code" = $1;
 
--- stockKind.writeChunk
+-- stockKind.chunkCtes
 with stock_count_input as (
     select * from unnest($1::int[], $2::text[],
       $3::numeric[], $4::text[]) as t(line, sku, quantity, unit)
@@ -60,7 +60,8 @@ with stock_count_input as (
     left join stock_applied a on a.location_id = i.location_id and a.product_id = i.product_id
     where a.product_id is null or (i.delta < 0 and a.quantity < 0 and not i.allow_negative)
   )
-  select case
+  , chunk_outcome as (
+    select case
 when (select count(*) from stock_input) = (select count(*) from stock_applied)
   and not exists (select 1 from stock_applied where quantity < 0) then true
 else brisk_refuse_short_stock((
@@ -73,4 +74,14 @@ end as accepted, (select count(*) from stock_applied)::int as written,
         'field', case when product_id is null then 'sku' else 'unit' end,
         'message', case when product_id is null then 'no product with SKU ' || sku
           else 'unit ' || unit || ' has no conversion for SKU ' || sku end) order by line)
-      from stock_counted where product_id is null or base_quantity is null) as rejects;
+      from stock_counted where product_id is null or base_quantity is null) as rejects
+  ), run_advanced as (
+    update import_run set rows_committed = rows_committed + $9,
+      rows_written = rows_written + (select written from chunk_outcome),
+      rows_rejected = rows_rejected + $10 + coalesce(json_array_length((select rejects from chunk_outcome)), 0),
+      chunks = chunks + 1, status = $11, updated_at = now()
+    where id = $12 and rows_committed = $13
+    returning 1
+  )
+  select o.*, (select brisk_abort($14) where not exists (select 1 from run_advanced)) as run_moved
+  from chunk_outcome o;

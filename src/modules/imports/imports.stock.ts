@@ -10,7 +10,7 @@ import type { Executor } from '../../infra/db/database.ts'
 import { invalid } from '../../infra/errors.ts'
 import { refuseShortStock, stockMovementCtes } from '../inventory/index.ts'
 import { decimal, isRejected, text } from './imports.fields.ts'
-import type { ChunkResult, ImportKind, Reject } from './imports.kinds.ts'
+import type { ChunkContext, Numbered, Reject, StatementKind } from './imports.kinds.ts'
 
 export interface StockCountRow {
   sku: string
@@ -44,11 +44,10 @@ function parse(record: Record<string, unknown>, line: number): StockCountRow | R
   return { sku: sku!, quantity, unit }
 }
 
-async function writeChunk(trx: Executor, rows: readonly { line: number; row: StockCountRow }[], context: { tokenId: number | null; runId: number; options: Record<string, unknown> }): Promise<ChunkResult> {
+function chunkCtes(rows: readonly Numbered<StockCountRow>[], context: ChunkContext) {
   const locationId = Number(context.options['locationId'])
   const moves = sql`select location_id, product_id, delta, reason from stock_count_moves`
-  const result = await sql<{ accepted: boolean; written: number; rejects: Reject[] | null }>`
-    with stock_count_input as (
+  return sql`stock_count_input as (
       select * from unnest(${rows.map((r) => r.line)}::int[], ${rows.map((r) => r.row.sku)}::text[],
         ${rows.map((r) => r.row.quantity)}::numeric[], ${rows.map((r) => r.row.unit)}::text[]) as t(line, sku, quantity, unit)
     ), stock_counted as (
@@ -67,21 +66,21 @@ async function writeChunk(trx: Executor, rows: readonly { line: number; row: Sto
       from stock_count_latest l
       left join stock_level s on s.location_id = ${locationId} and s.product_id = l.product_id
     ), ${stockMovementCtes(moves, { reference: `import:${context.runId}`, tokenId: context.tokenId })}
-    select ${refuseShortStock} as accepted, (select count(*) from stock_applied)::int as written,
+    , chunk_outcome as (
+      select ${refuseShortStock} as accepted, (select count(*) from stock_applied)::int as written,
       (select json_agg(json_build_object(
           'line', line,
           'field', case when product_id is null then 'sku' else 'unit' end,
           'message', case when product_id is null then 'no product with SKU ' || sku
             else 'unit ' || unit || ' has no conversion for SKU ' || sku end) order by line)
-        from stock_counted where product_id is null or base_quantity is null) as rejects`.execute(trx)
-  const row = result.rows[0]!
-  return { written: Number(row.written), rejects: row.rejects ?? [] }
+        from stock_counted where product_id is null or base_quantity is null) as rejects
+    )`
 }
 
-export const stockKind: ImportKind<StockCountRow> = {
+export const stockKind: StatementKind<StockCountRow> = {
   name: 'stock',
   requiredFields: ['sku', 'quantity'],
   checkOptions,
   parse,
-  writeChunk,
+  chunkCtes,
 }

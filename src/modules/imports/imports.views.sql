@@ -1,6 +1,6 @@
 -- Generated from src/modules/imports/imports.views.ts by test/sql-snapshots.test.ts. Do not edit by hand.
 
--- viewsKind.writeChunk
+-- viewsKind.chunkCtes
 with view_raw as (
   select * from unnest($1::int[], $2::text[], $3::bigint[],
     $4::bigint[], $5::text[], $6::text[],
@@ -15,9 +15,19 @@ with view_raw as (
   insert into product_view (product_id, customer_id, session_id, source, viewed_at)
   select product_id, customer_id, session_id, source, viewed_at from view_input where product_id is not null order by line
   returning 1
-)
-select (select count(*) from view_written)::int as written, (select json_agg(json_build_object(
+), chunk_outcome as (
+  select (select count(*) from view_written)::int as written, (select json_agg(json_build_object(
   'line', line,
   'field', case when sku is null then 'productId' else 'sku' end,
   'message', case when sku is null then 'no product ' || given_id else 'no product with SKU ' || sku end) order by line)
-from view_input where product_id is null) as rejects;
+from view_input where product_id is null) as rejects
+), run_advanced as (
+  update import_run set rows_committed = rows_committed + $8,
+    rows_written = rows_written + (select written from chunk_outcome),
+    rows_rejected = rows_rejected + $9 + coalesce(json_array_length((select rejects from chunk_outcome)), 0),
+    chunks = chunks + 1, status = $10, updated_at = now()
+  where id = $11 and rows_committed = $12
+  returning 1
+)
+select o.*, (select brisk_abort($13) where not exists (select 1 from run_advanced)) as run_moved
+from chunk_outcome o;

@@ -5,9 +5,8 @@
  * Arrays through `unnest`: measured against COPY into a staging table, see the report in issue 14.
  */
 import { sql } from 'kysely'
-import type { Executor } from '../../infra/db/database.ts'
 import { id, isRejected, productRef, rejectOf, text, timestamp } from './imports.fields.ts'
-import type { ChunkResult, ImportKind, Numbered, Reject } from './imports.kinds.ts'
+import type { Numbered, Reject, StatementKind } from './imports.kinds.ts'
 
 export interface ViewRow {
   sku: string | null
@@ -58,21 +57,19 @@ const unknownProductRejects = sql<Reject[] | null>`(select json_agg(json_build_o
       'message', case when sku is null then 'no product ' || given_id else 'no product with SKU ' || sku end) order by line)
     from view_input where product_id is null)`
 
-async function writeChunk(trx: Executor, rows: readonly Numbered<ViewRow>[]): Promise<ChunkResult> {
-  const result = await sql<{ written: number; rejects: Reject[] | null }>`
-    with ${resolvedViews(rows)}, view_written as (
+function chunkCtes(rows: readonly Numbered<ViewRow>[]) {
+  return sql`${resolvedViews(rows)}, view_written as (
       insert into product_view (product_id, customer_id, session_id, source, viewed_at)
       select product_id, customer_id, session_id, source, viewed_at from view_input where product_id is not null order by line
       returning 1
-    )
-    select (select count(*) from view_written)::int as written, ${unknownProductRejects} as rejects`.execute(trx)
-  const row = result.rows[0]!
-  return { written: Number(row.written), rejects: row.rejects ?? [] }
+    ), chunk_outcome as (
+      select (select count(*) from view_written)::int as written, ${unknownProductRejects} as rejects
+    )`
 }
 
-export const viewsKind: ImportKind<ViewRow> = {
+export const viewsKind: StatementKind<ViewRow> = {
   name: 'views',
   requiredFields: ['sku|productId'],
   parse,
-  writeChunk,
+  chunkCtes,
 }
