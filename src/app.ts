@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify'
 import type { Config } from './config/config.ts'
 import { type Cache, createCache, memoryOnlyCache } from './infra/cache/cache.ts'
+import { registerBatchMetrics } from './infra/batch-log/batch-metrics.ts'
 import { registerCacheMetrics } from './infra/cache/cache-metrics.ts'
 import type { CacheLog } from './infra/cache/redis-tier.ts'
 import { connectPglite, connectPostgres } from './infra/db/connect.ts'
@@ -166,6 +167,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
     registerMetricsRoute(http, db, requireAdmin)
     registerCacheMetrics(http.metrics, cache)
     registerReplicaMetrics(http.metrics, db.replicas)
+    registerBatchMetrics(http.metrics, database)
     registerTokenRoutes(http, services.access)
     registerCatalogRoutes(http, services.catalog)
     registerInventoryRoutes(http, services.inventory)

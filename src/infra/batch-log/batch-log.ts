@@ -11,6 +11,7 @@ import type { Db } from '../db/database.ts'
 import { currentQueryStats, newQueryStats, runWithQueryStats } from '../db/query-stats.ts'
 import { AppError, notFound } from '../errors.ts'
 import * as repo from './batch-log.repository.ts'
+import { countBatchFinished, countBatchStarted } from './batch-metrics.ts'
 import type { BatchStatus } from './batch-log.tables.ts'
 
 export type { BatchAlongside } from './batch-log.repository.ts'
@@ -111,6 +112,7 @@ export async function runBatch<T>(db: Db, start: BatchStart, work: (run: BatchRu
   const firstDatabaseMs = stats.durationMs
   const began = performance.now()
   const { id, alongsideId } = await repo.insertBatch(db.primary, start, start.alongside)
+  countBatchStarted(db, start.operation)
   let succeeded = 0
   let failed = 0
   let chunks = 0
@@ -139,6 +141,7 @@ export async function runBatch<T>(db: Db, start: BatchStart, work: (run: BatchRu
     const rowsFailed = failed + unreached
     // a batch that threw never counts as succeeded, even when it had not learnt its total (a stream)
     const status = batchStatusOf({ succeeded, failed: failure === undefined ? rowsFailed : Math.max(rowsFailed, 1) })
+    countBatchFinished(db, start.operation, { status, succeeded, failed: rowsFailed })
     return repo.finishBatch(db.primary, id, {
       status,
       rowsSucceeded: succeeded,

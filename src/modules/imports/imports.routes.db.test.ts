@@ -6,6 +6,7 @@ import { statementsOf } from '../../../test/expect-queries.ts'
 import { addStock, createLocation, createProducts, createToken, stockOf } from '../../../test/factories.ts'
 import { type BriskApp, buildApp } from '../../app.ts'
 import { loadConfig } from '../../config/config.ts'
+import { parsePrometheusText, sampleValue } from '../../infra/http/prometheus-text.test-support.ts'
 
 describeEachDatabase('imports over HTTP', (ctx) => {
   let app: BriskApp
@@ -15,6 +16,20 @@ describeEachDatabase('imports over HTTP', (ctx) => {
   after(async () => {
     await app?.close()
   })
+
+  /** /metrics' rows succeeded and failed, partial and running batches, of the stock imports. */
+  async function batchMetrics(): Promise<number[]> {
+    const { authorization } = await createToken(ctx.db, 'admin')
+    const text = (await app.http.inject({ method: 'GET', url: '/metrics', headers: { authorization } })).body
+    const families = parsePrometheusText(text)
+    const operation = 'import.stock'
+    return [
+      sampleValue(families, 'brisk_batch_rows_total', { operation, outcome: 'succeeded' }) ?? 0,
+      sampleValue(families, 'brisk_batch_rows_total', { operation, outcome: 'failed' }) ?? 0,
+      sampleValue(families, 'brisk_batch_runs_total', { operation, status: 'partial' }) ?? 0,
+      sampleValue(families, 'brisk_batch_running', { operation }) ?? 0,
+    ]
+  }
 
   /** A body that arrives in pieces, as a streamed upload does. */
   const streamed = (text: string) => Readable.from(text.match(/[\s\S]{1,40}/g) ?? [])
@@ -27,6 +42,7 @@ describeEachDatabase('imports over HTTP', (ctx) => {
     const products = await createProducts(ctx.db, 30)
     await addStock(ctx.db, location.id, [{ productId: products[0]!.id, quantity: '10' }])
     const body = `sku,quantity\n${products.map((p) => `${p.sku},12`).join('\n')}\nNOPE,1\n`
+    const metricsBefore = await batchMetrics()
     const response = await post(`/api/imports/stock?locationId=${location.id}&chunkSize=10`, authorization, 'text/csv; charset=utf-8', body)
     assert.equal(response.statusCode, 200, response.body)
     const summary = response.json()
@@ -43,6 +59,12 @@ describeEachDatabase('imports over HTTP', (ctx) => {
     assert.deepEqual(
       [batch.json().operation, batch.json().source, batch.json().chunks, batch.json().status, batch.json().rowsFailed],
       ['import.stock', 'http', 4, 'partial', 1],
+    )
+    // /metrics: the rows and the run, by operation
+    const metricsAfter = await batchMetrics()
+    assert.deepEqual(
+      metricsAfter.map((value, i) => value - metricsBefore[i]!),
+      [30, 1, 1, 0],
     )
   })
 
