@@ -35,6 +35,7 @@ import { createImportsService, registerImportRoutes } from './modules/imports/in
 import { createOrdersService, registerOrderRoutes, scheduleCartPruning } from './modules/orders/index.ts'
 import { createReportingService, registerReportingRoutes } from './modules/reporting/index.ts'
 import { createSalesService, registerSalesRoutes } from './modules/sales/index.ts'
+import { createPageCache, registerPageCacheMetrics, registerStorefront } from './modules/storefront/index.ts'
 
 const SILENT: RouterLog = { warn: () => {}, info: () => {} }
 
@@ -177,6 +178,9 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
     registerOrderRoutes(http, services.orders)
     registerActivityRoutes(http, services.activity)
     registerImportRoutes(http, services.imports)
+    const pageCache = createPageCache(cache, { enabled: config.pageCache })
+    registerPageCacheMetrics(http.metrics, pageCache)
+    await registerStorefront(http, services, { db, cartTtlHours: config.cartTtlHours, pageCache })
     const jobs: PruneSchedule[] = []
     const opened = cache
     const openedPositions = positions

@@ -25,6 +25,7 @@ import * as placement from '../src/modules/orders/orders.placement.repository.ts
 import * as orderReads from '../src/modules/orders/orders.read.repository.ts'
 import * as reporting from '../src/modules/reporting/reporting.repository.ts'
 import * as sales from '../src/modules/sales/sales.repository.ts'
+import * as storefront from '../src/modules/storefront/storefront.repository.ts'
 import type { SalesEffect } from '../src/modules/sales/sales.effects.ts'
 import type { NewInvoiceLine } from '../src/modules/sales/sales.tables.ts'
 import { sql } from 'kysely'
@@ -536,6 +537,13 @@ const repositories: RepositorySnapshot[] = [
       upsertScores: (db) => activity.upsertScores(db, [{ index: 0, customerId: 1, productId: null, sku: 'SKU-1', algorithm: 'cf', score: '0.5' }]),
       findTopRecommendations: (db) => activity.findTopRecommendations(db, { customerId: 1, algorithm: 'cf', limit: 10 }),
       deleteOldViews: (db) => activity.deleteOldViews(db, 90, 1000),
+    },
+  },
+  {
+    file: 'src/modules/storefront/storefront.repository.ts',
+    exports: storefront,
+    cases: {
+      findVisitorSummaries: (db) => storefront.findVisitorSummaries(db, [{ id: 'a.b', sessionHash: 'a', cartHash: 'b' }]),
     },
   },
 ]

@@ -31,6 +31,7 @@ export interface Config {
   readonly cacheMemoryMb: number
   readonly redisTimeoutMs: number
   readonly cachePrefix: string
+  readonly pageCache: boolean
 }
 
 /** Variables by name: the environment, or the values of a .env file. */
@@ -343,6 +344,21 @@ export const CONFIG_VARIABLES = [
         throw new ConfigError(`BRISK_CACHE_PREFIX must be 1 to 64 letters, digits, "-" or "_", got "${raw}"`)
       }
       return raw
+    },
+  }),
+  defineVariable({
+    name: 'BRISK_PAGE_CACHE',
+    key: 'pageCache',
+    description:
+      'Cache the storefront\'s page shells (the part of a page that is the same for every visitor) in the cache tiers, evicted ' +
+      'by the products and categories they show: on or off. Off renders every page on every request; BRISK_CACHE=off turns ' +
+      'it off too.',
+    example: 'on',
+    default: 'on',
+    parse: (raw) => {
+      if (raw === undefined || raw === '' || raw === 'on' || raw === 'true') return true
+      if (raw === 'off' || raw === 'false') return false
+      throw new ConfigError(`BRISK_PAGE_CACHE must be on or off, got "${raw}"`)
     },
   }),
 ] as const

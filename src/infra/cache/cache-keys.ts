@@ -17,6 +17,8 @@ export interface CacheKindSpec {
   readonly refreshAt: number
   /** an id with nothing behind it is remembered this long */
   readonly missingTtlMs: number
+  /** an eviction of an entry of this kind also evicts the page tags `<kind>:<id>` and `listing:<kind>` (storefront pages showing it) */
+  readonly tagsPages?: boolean
   readonly description: string
 }
 
@@ -29,6 +31,7 @@ const MASTER_DATA = { ttlMs: 10 * MINUTE, staleMs: 24 * HOUR, refreshAt: 0.8, mi
 export const CACHE_KINDS = {
   product: {
     ...MASTER_DATA,
+    tagsPages: true,
     description: 'a product by id: SKU, barcodes, name, price, tax rate, active, its units with factors and barcodes, category id',
   },
   productSku: { ...MASTER_DATA, description: 'a SKU → the id of its product (sales lines by SKU)' },
@@ -36,7 +39,7 @@ export const CACHE_KINDS = {
     ...MASTER_DATA,
     description: 'a scanned or typed code → product id, the unit it stands for and how it matched (barcode, unit barcode, SKU)',
   },
-  category: { ...MASTER_DATA, description: 'a category by id: name, parent' },
+  category: { ...MASTER_DATA, tagsPages: true, description: 'a category by id: name, parent' },
   location: { ...MASTER_DATA, description: 'a location by id: code, name, kind, whether stock may go negative' },
   locationIds: { ...MASTER_DATA, description: 'the ids of every location, in order (one entry, id "all")' },
   token: {
@@ -47,6 +50,36 @@ export const CACHE_KINDS = {
     description:
       'an API token by SHA-256 hash → who it is. 2 s, so that a revocation no bus carries (a database write by hand, a ' +
       'process without Redis) bites within 2 s; a token in use is reloaded in the background after 1 s',
+  },
+  visitor: {
+    ttlMs: 30_000,
+    staleMs: 0,
+    refreshAt: 0.5,
+    missingTtlMs: 30_000,
+    description:
+      "a storefront visitor by the SHA-256 of their session and cart tokens → their name and cart line count (the page " +
+      "holes). The storefront evicts it after the visitor's own cart, sign-in and sign-out writes; 30 s bounds what it " +
+      'does not see (the JSON API, a session revoked elsewhere)',
+  },
+  pageShell: {
+    ttlMs: 10 * MINUTE,
+    staleMs: HOUR,
+    refreshAt: 0.8,
+    // a shell is always rendered; 0 keeps a failed render from being remembered as missing
+    missingTtlMs: 0,
+    description:
+      'a storefront page shell by page and parameters: its HTML with hole markers, its tags and their versions at render ' +
+      '(stale when a tag version moved; re-rendered in the background after 8 minutes of reads)',
+  },
+  pageTag: {
+    ttlMs: 24 * HOUR,
+    staleMs: 0,
+    // never refreshed: a reload makes a new version, which would make every shell carrying the tag stale
+    refreshAt: 1,
+    missingTtlMs: 0,
+    description:
+      'a page tag (`product:42`, `category:7`, `badge:42`) → its version: evicting it makes a new one, so every shell ' +
+      'rendered with the old version is stale, in every process, with no tag → shells index',
   },
 } as const satisfies Record<string, CacheKindSpec>
 
@@ -84,6 +117,11 @@ export type CacheId = number | string
 /** The key of an entry in the memory tier (Redis adds the cache's prefix in front). */
 export function cacheKey(kind: CacheKind, id: CacheId): string {
   return `${kind}:${id}`
+}
+
+/** The page tag of every listing of a kind's entries (`listing:product`): evicted with any entry of the kind. */
+export function listingTag(kind: CacheKind): string {
+  return `listing:${kind}`
 }
 
 /** The kind of a memory-tier key, if it is one. */

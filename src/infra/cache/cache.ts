@@ -32,6 +32,7 @@ import {
   type CacheKindSpecs,
   cacheKey,
   kindSpecs,
+  listingTag,
 } from './cache-keys.ts'
 import { type CacheLoader, Loads, runningLoadMark } from './cache-loads.ts'
 import { Refresher } from './cache-refresh.ts'
@@ -291,6 +292,14 @@ export class Cache {
       this.counters[kind].evictions += ids.length
       return ids.map((id) => cacheKey(kind, id))
     })
+    // Whoever wrote it, the storefront shells showing a product or category are stale from now on (versioned page
+    // tags, storefront/page-cache-tiers.ts), and so are the listings of its kind: it may have joined or left one.
+    for (const { kind, ids } of targets) {
+      if (!this.kinds[kind].tagsPages || ids.length === 0) continue
+      this.counters.pageTag.evictions += ids.length + 1
+      for (const id of ids) keys.push(cacheKey('pageTag', cacheKey(kind, id)))
+      keys.push(cacheKey('pageTag', listingTag(kind)))
+    }
     if (keys.length === 0) return
     const tier = existingRequestTier()
     for (const key of keys) {
@@ -342,8 +351,10 @@ export class Cache {
       this.#forgetAll()
       await this.#shared?.clearAll()
     } else {
-      this.#forgetKind(kind)
-      await this.#shared?.clearKind(kind)
+      for (const cleared of this.kinds[kind].tagsPages ? [kind, 'pageTag' as const] : [kind]) {
+        this.#forgetKind(cleared)
+        await this.#shared?.clearKind(cleared)
+      }
     }
   }
 

@@ -40,6 +40,10 @@ export interface ProductListFilter {
   categoryId?: number | undefined
   active?: boolean | undefined
   q?: string | undefined
+  /** by id (default), name or price; `after` only makes sense by id */
+  sort?: 'name' | 'price' | undefined
+  /** products to skip (numbered pages) */
+  offset?: number | undefined
 }
 
 /** The API's product: the cached product with its category's name. */

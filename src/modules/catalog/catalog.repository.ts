@@ -96,6 +96,10 @@ export interface ProductFilter {
   active?: boolean | undefined
   /** case-insensitive substring of the name or the SKU */
   q?: string | undefined
+  /** by id (default, for keyset pages with `after`), or by name or price with the id breaking ties */
+  sort?: 'name' | 'price' | undefined
+  /** rows to skip: numbered pages (the storefront's) */
+  offset?: number | undefined
 }
 
 /** A page of product ids, by id: the products themselves come from the cache. */
@@ -108,7 +112,10 @@ export async function listProductIds(db: Executor, filter: ProductFilter): Promi
     const pattern = `%${filter.q.replace(/[\\%_]/g, '\\$&')}%`
     query = query.where((eb) => eb.or([eb('p.name', 'ilike', pattern), eb('p.sku', 'ilike', pattern)]))
   }
-  return (await query.orderBy('p.id').limit(filter.limit).execute()).map((r) => r.id)
+  if (filter.sort !== undefined) query = query.orderBy(filter.sort === 'name' ? 'p.name' : 'p.price')
+  query = query.orderBy('p.id').limit(filter.limit)
+  if (filter.offset !== undefined && filter.offset > 0) query = query.offset(filter.offset)
+  return (await query.execute()).map((r) => r.id)
 }
 
 export type CodeMatch = 'barcode' | 'unit_barcode' | 'sku'

@@ -7,9 +7,9 @@ import assert from 'node:assert/strict'
 import { Readable } from 'node:stream'
 import { test } from 'node:test'
 import { describeEachDatabase } from '../../../test/db.ts'
-import { ledgerSum, stockOf } from '../../../test/factories.ts'
+import { addStock, createLocation, createProducts, createToken, ledgerSum, stockOf } from '../../../test/factories.ts'
+import type { Db } from '../../infra/db/database.ts'
 import { createSalesService } from '../sales/index.ts'
-import { shop } from '../sales/sales.test-support.ts'
 import { runImport } from './imports.engine.ts'
 import { stockKind } from './imports.stock.ts'
 import { viewsKind } from './imports.views.ts'
@@ -17,9 +17,18 @@ import { viewsKind } from './imports.views.ts'
 const TILLS = 4
 const PRODUCTS = 40
 
+/** A location with `count` products in stock, and a manager to sell there. */
+async function shop(db: Db, count: number, stock: string) {
+  const location = await createLocation(db)
+  const products = await createProducts(db, count)
+  await addStock(db, location.id, products.map((p) => ({ productId: p.id, quantity: stock })))
+  const { principal } = await createToken(db, 'manager')
+  return { location, products, principal }
+}
+
 describeEachDatabase('imports: the shop keeps selling', (ctx) => {
   test('four tills sell the products a stock count is importing, chunk by chunk: 0 till errors, the ledger adds up', async () => {
-    const { location, products, principal } = await shop(ctx.db, PRODUCTS, { stock: '100000' })
+    const { location, products, principal } = await shop(ctx.db, PRODUCTS, '100000')
     const sales = createSalesService(ctx.db)
     let importing = true
     const failures: unknown[] = []
@@ -61,7 +70,7 @@ describeEachDatabase('imports: the shop keeps selling', (ctx) => {
   })
 
   test('a views import alongside the tills: the tills never fail and every view lands', async () => {
-    const { location, products, principal } = await shop(ctx.db, 5)
+    const { location, products, principal } = await shop(ctx.db, 5, '1000')
     const sales = createSalesService(ctx.db)
     let importing = true
     const failures: unknown[] = []

@@ -109,6 +109,18 @@ export function listStockLevels(
   return query.orderBy('s.product_id').limit(filter.limit).execute()
 }
 
+/** Each product's stock summed over the locations that sell online (storefront stock badges); products with none are left out. */
+export function sumOnlineStock(db: Executor, productIds: readonly number[]) {
+  return db
+    .selectFrom('stock_level as s')
+    .innerJoin('location as l', 'l.id', 's.location_id')
+    .select((eb) => ['s.product_id', eb.fn.sum<string>('s.quantity').as('quantity')])
+    .where('l.sells_online', '=', true)
+    .where((eb) => eb('s.product_id', '=', eb.fn.any(eb.val([...productIds]))))
+    .groupBy('s.product_id')
+    .execute()
+}
+
 /** Newest first; `before` an id for the next (older) page. */
 export function listLedger(
   db: Executor,

@@ -251,6 +251,13 @@ export function createInventoryService(db: Db, cache: Cache = memoryOnlyCache())
       }
     },
 
+    /** Stock per product over the locations selling online, in base units; from the reader (a badge may lag). */
+    async onlineStock(productIds: readonly number[]): Promise<Map<number, string>> {
+      if (productIds.length === 0) return new Map()
+      const rows = await repo.sumOnlineStock(db.reader, productIds)
+      return new Map(rows.map((r) => [r.product_id, decimalString(r.quantity)]))
+    },
+
     /** Newest first, `limit` entries older than `before`; nextBefore is null on the last page. */
     async listLedger(locationId: number, filter: LedgerFilter) {
       await requireLocations([locationId])

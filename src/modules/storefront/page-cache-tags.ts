@@ -1,0 +1,44 @@
+/**
+ * The tags pages put on their shells. `product:<id>` and `category:<id>` are the cache keys of the
+ * objects shown, so the cache's own evictions of those objects evict them (cache.ts evictMany);
+ * the listing tags are evicted with any product or category. `badge:<id>` is evicted by whoever
+ * moves stock across a badge threshold (`badgeTagsCrossed`).
+ */
+export const productTag = (id: number): string => `product:${id}`
+export const categoryTag = (id: number): string => `category:${id}`
+export const badgeTag = (productId: number): string => `badge:${productId}`
+
+/** On every page listing products (home, category, search) / showing the category tree. */
+export const LISTING_TAGS = { products: 'listing:product', categories: 'listing:category' } as const
+
+export type StockBadge = 'in_stock' | 'few_left' | 'sold_out'
+
+/** Below this many base units (and above zero) a product shows "few left". */
+export const FEW_LEFT_BELOW = 5
+
+export function stockBadgeOf(quantity: number, fewLeftBelow = FEW_LEFT_BELOW): StockBadge {
+  if (quantity <= 0) return 'sold_out'
+  return quantity < fewLeftBelow ? 'few_left' : 'in_stock'
+}
+
+/** A product's sellable stock after a committed movement, and the movement (base units, signed). */
+export interface StockChange {
+  productId: number
+  quantityAfter: number | string
+  delta: number | string
+}
+
+/**
+ * The `badge:<id>` tags to evict after a commit: those of the products whose badge the movements
+ * changed (most sales change none, and evict nothing). From what the stock statement returns, so it
+ * costs no statement.
+ */
+export function badgeTagsCrossed(changes: readonly StockChange[], fewLeftBelow = FEW_LEFT_BELOW): string[] {
+  const tags = new Set<string>()
+  for (const change of changes) {
+    const after = Number(change.quantityAfter)
+    const before = after - Number(change.delta)
+    if (stockBadgeOf(before, fewLeftBelow) !== stockBadgeOf(after, fewLeftBelow)) tags.add(badgeTag(change.productId))
+  }
+  return [...tags]
+}
