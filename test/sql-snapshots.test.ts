@@ -512,6 +512,7 @@ const repositories: RepositorySnapshot[] = [
     exports: importViews,
     cases: {
       'viewsKind.chunkCtes': (db) => imports.writeChunkAndAdvanceRun(db, importViews.viewsKind.chunkCtes([viewRow], chunkContext), advance),
+      'viewsKind.copyChunk: the products it has not seen yet, then COPY': (_db, trx) => importViews.viewsKind.copyChunk!(trx, [viewRow, { line: 2, row: { ...viewRow.row, sku: null, productId: 3 } }], chunkContext),
     },
   },
   {

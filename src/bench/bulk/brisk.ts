@@ -14,7 +14,7 @@ export interface BriskOutcome {
   firstReject?: string
 }
 
-export async function briskImport(db: Db, world: World, operation: Operation, file: string, chunkSize: number): Promise<BriskOutcome> {
+export async function briskImport(db: Db, world: World, operation: Operation, file: string, chunkSize: number | undefined): Promise<BriskOutcome> {
   const summary = await runImport(db, importKindOf(operation), {
     source: file,
     input: fs.createReadStream(file),

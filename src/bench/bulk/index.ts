@@ -91,7 +91,7 @@ export const bulkScenario: BenchScenario = {
   options: [
     { flags: '--operation <operation>', description: 'views, scores, products or stock (orders: brisk bench batch-orders)', defaultValue: 'views' },
     { flags: '--size <n>', description: `rows in the input, 1 to ${MAX_SIZE}`, defaultValue: '10000' },
-    { flags: '--chunk <n>', description: "brisk's chunk size (rows per transaction)", defaultValue: '1000' },
+    { flags: '--chunk <n>', description: "brisk's chunk size (rows per transaction; default the kind's: 10000 for views, 1000 for the rest)" },
     { flags: '--variants <list>', description: 'comma-separated subset of naive, brisk, floor (naive sends 3 to 9 statements a row: leave it out for millions)',
       defaultValue: 'naive,brisk,floor' },
     { flags: '--tills <n>', description: 'concurrent POS tills selling during each variant (0: none)', defaultValue: '4' },

@@ -3,7 +3,7 @@ import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import type { Db } from '../../infra/db/database.ts'
 import { newQueryStats, runWithQueryStats } from '../../infra/db/query-stats.ts'
-import { DEFAULT_CHUNK_SIZE, importKinds } from '../../modules/imports/index.ts'
+import { importKinds } from '../../modules/imports/index.ts'
 import type { Progress } from '../progress.ts'
 import { briskImport } from './brisk.ts'
 import { writeInput } from './generate.ts'
@@ -137,8 +137,8 @@ export async function seedCheck(bench: Bench): Promise<SeedCheck | undefined> {
   await writeInput(file, world, options.operation, seed.rows)
   await resetTarget(db, world, options.operation)
   const stats = newQueryStats()
-  // seed 003's sizes as an import would run them: in chunks of the default size, whatever --chunk says
-  await runWithQueryStats(stats, () => briskImport(db, world, options.operation, file, DEFAULT_CHUNK_SIZE))
+  // seed 003's sizes as an import would run them: in chunks of the kind's default size, whatever --chunk says
+  await runWithQueryStats(stats, () => briskImport(db, world, options.operation, file, undefined))
   const rows = await rowsLanded(db, world, options.operation)
   await resetTarget(db, world, options.operation)
   if (rows !== seed.rows) throw new Error(`seed 003's case: ${rows} of ${seed.rows} ${options.operation} landed`)

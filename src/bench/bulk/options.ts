@@ -1,4 +1,8 @@
+import { DEFAULT_CHUNK_SIZE, importKindOf } from '../../modules/imports/index.ts'
 import { integerOption, numberOption } from '../scenario.ts'
+
+/** The chunk size an import of this kind runs with when not told. */
+const defaultChunkSizeOf = (operation: Operation) => importKindOf(operation).defaultChunkSize ?? DEFAULT_CHUNK_SIZE
 
 /** What is imported; orders are `brisk bench batch-orders`. */
 export type Operation = 'views' | 'scores' | 'products' | 'stock'
@@ -36,7 +40,7 @@ export function parseOptions(raw: Record<string, string | boolean | undefined>):
   return {
     operation: operation as Operation,
     size: integerOption(raw['size'] ?? '10000', 'size', 1, MAX_SIZE),
-    chunkSize: integerOption(raw['chunk'] ?? '1000', 'chunk', 1, 100_000),
+    chunkSize: raw['chunk'] === undefined ? defaultChunkSizeOf(operation as Operation) : integerOption(raw['chunk'], 'chunk', 1, 100_000),
     variants: listOption(String(raw['variants'] ?? VARIANTS.join(',')), 'variants', VARIANTS),
     tills: integerOption(raw['tills'] ?? '4', 'tills', 0, 64),
     idleMs: numberOption(raw['idle'] ?? '3', 'idle', 0.1, 600) * 1000,

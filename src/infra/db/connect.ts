@@ -1,8 +1,12 @@
 import { createHash } from 'node:crypto'
 import path from 'node:path'
+import { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
 import { PGlite } from '@electric-sql/pglite'
 import { Kysely, PostgresDialect, type PostgresPoolClient } from 'kysely'
 import pg from 'pg'
+import { from as copyFrom } from 'pg-copy-streams'
+import { copyStatementOf } from './copy-rows.ts'
 import { countingDialect } from './counting-dialect.ts'
 import { lockDataDir } from './data-dir-lock.ts'
 import type { Database, Db } from './database.ts'
@@ -92,6 +96,8 @@ class PreparingClient extends pg.Client {
 
   // biome-ignore lint/suspicious/noExplicitAny: pg's overloads; Kysely calls query(text, values)
   override query(config: any, values?: any, callback?: any): any {
+    const copy = typeof config === 'string' ? copyStatementOf(config) : undefined
+    if (copy !== undefined) return this.#copy(copy, String(values?.[0] ?? ''))
     const result =
       typeof config === 'string' && config.trimStart().startsWith(PREPARED_MARK)
         ? super.query({ name: preparedName(config), text: config, values }, callback)
@@ -103,6 +109,13 @@ class PreparingClient extends pg.Client {
       })
     }
     return result
+  }
+
+  /** A marked COPY (copy-rows.ts): its data streamed to the server; answers like a query does. */
+  async #copy(statement: string, data: string): Promise<{ command: string; rowCount: number; rows: never[] }> {
+    const stream = super.query(copyFrom(statement))
+    await pipeline(Readable.from([data]), stream)
+    return { command: 'COPY', rowCount: stream.rowCount, rows: [] }
   }
 }
 

@@ -14,6 +14,8 @@ import { conflict, invalid, notFound } from '../../infra/errors.ts'
 import type { CatalogCache } from '../catalog/index.ts'
 import { detectFormat, type ImportFormat, peek, readRecords } from './imports.input.ts'
 import type { ChunkContext, ChunkResult, ImportKind, Numbered, Reject } from './imports.kinds.ts'
+import type { Transaction } from 'kysely'
+import type { Database } from '../../infra/db/database.ts'
 import * as repo from './imports.repository.ts'
 import type { RunAdvance } from './imports.repository.ts'
 import { productsKindWith } from './imports.products.ts'
@@ -96,8 +98,8 @@ export function importKindOf(name: string, deps: KindDependencies = {}): AnyKind
   return make(deps)
 }
 
-function chunkSizeOf(value: number | undefined): number {
-  const size = value ?? DEFAULT_CHUNK_SIZE
+function chunkSizeOf(value: number | undefined, kind: AnyKind): number {
+  const size = value ?? kind.defaultChunkSize ?? DEFAULT_CHUNK_SIZE
   if (!Number.isInteger(size) || size < 1 || size > MAX_CHUNK_SIZE) {
     throw invalid('IMPORTS_INVALID_CHUNK_SIZE', `chunkSize: a whole number from 1 to ${MAX_CHUNK_SIZE}.`, { field: 'chunkSize' })
   }
@@ -133,14 +135,30 @@ function strictStop(reject: Reject) {
 const writerOf = (db: Db) => db.bulk ?? db.primary
 
 /**
+ * On PostgreSQL a chunk of this many rows or more goes by COPY when its kind can: fewer round trips
+ * win below it (one statement), PostgreSQL's cheapest way in wins above it.
+ */
+export const COPY_FROM_ROWS = 2000
+
+type RowsWriter = (trx: Transaction<Database>, rows: readonly Numbered<unknown>[], context: ChunkContext) => Promise<ChunkResult>
+
+/** How a chunk's rows are written inside a transaction, or undefined for the kind's one statement. */
+function transactionWriterOf(db: Db, kind: AnyKind, rows: readonly Numbered<unknown>[]): RowsWriter | undefined {
+  if ('writeChunk' in kind) return kind.writeChunk.bind(kind)
+  if (kind.copyChunk && db.kind === 'postgres' && rows.length >= COPY_FROM_ROWS) return kind.copyChunk.bind(kind)
+  return undefined
+}
+
+/**
  * Writes one chunk and moves the run past it, atomically: ONE statement for a kind that writes in
- * one, else a short transaction. The input's last chunk also marks the run succeeded.
+ * one, else a short transaction (several statements, or COPY). The input's last chunk also marks
+ * the run succeeded. A strict import's chunk is a transaction whose first reject rolls it back.
  */
 async function writeChunk(db: Db, kind: AnyKind, chunk: Chunk, run: RunAdvance, context: ChunkContext, strict: boolean): Promise<ChunkResult> {
   const rows = chunk.rows
+  const writeRows = transactionWriterOf(db, kind, rows)
   try {
-    if ('chunkCtes' in kind) {
-      if (strict) return await writeStrictly(db, kind, chunk, run, context)
+    if (!writeRows && !strict && 'chunkCtes' in kind) {
       const outcome = await repo.writeChunkAndAdvanceRun(writerOf(db), kind.chunkCtes(rows, context), run)
       return { written: outcome.written, rejects: outcome.rejects ?? [] }
     }
@@ -148,10 +166,17 @@ async function writeChunk(db: Db, kind: AnyKind, chunk: Chunk, run: RunAdvance, 
     const outcome = await writerOf(db)
       .transaction()
       .execute(async (trx) => {
-        const written = rows.length > 0 ? await kind.writeChunk(trx, rows, context) : { written: 0, rejects: [] }
-        if (strict && written.rejects.length > 0) throw strictStop(written.rejects[0]!)
-        afterCommit = written.afterCommit
-        return repo.writeChunkAndAdvanceRun(trx, repo.chunkOutcomeOf(written), run)
+        let result: Awaited<ReturnType<typeof repo.writeChunkAndAdvanceRun>>
+        if (writeRows) {
+          const written = rows.length > 0 ? await writeRows(trx, rows, context) : { written: 0, rejects: [] }
+          afterCommit = written.afterCommit
+          result = await repo.writeChunkAndAdvanceRun(trx, repo.chunkOutcomeOf(written), run)
+        } else {
+          result = await repo.writeChunkAndAdvanceRun(trx, (kind as StatementKind).chunkCtes(rows, context), run)
+        }
+        const first = result.rejects?.[0]
+        if (strict && first) throw strictStop(first)
+        return result
       })
     return { written: outcome.written, rejects: outcome.rejects ?? [], afterCommit }
   } catch (error) {
@@ -160,23 +185,11 @@ async function writeChunk(db: Db, kind: AnyKind, chunk: Chunk, run: RunAdvance, 
   }
 }
 
-/** A strict one-statement chunk: written in a transaction that a reject rolls back before it commits. */
-function writeStrictly(db: Db, kind: AnyKind & { chunkCtes: unknown }, chunk: Chunk, run: RunAdvance, context: ChunkContext) {
-  return writerOf(db)
-    .transaction()
-    .execute(async (trx) => {
-      const outcome = await repo.writeChunkAndAdvanceRun(trx, (kind as { chunkCtes: StatementKind['chunkCtes'] }).chunkCtes(chunk.rows, context), run)
-      const first = outcome.rejects?.[0]
-      if (first) throw strictStop(first)
-      return { written: outcome.written, rejects: [] }
-    })
-}
-
 type StatementKind = Extract<AnyKind, { chunkCtes: unknown }>
 
 /** Runs one import to its end (or its first failure), chunk by chunk; see the file's comment. */
 export async function runImport(db: Db, kind: AnyKind, request: ImportRequest): Promise<ImportSummary> {
-  const chunkSize = chunkSizeOf(request.chunkSize)
+  const chunkSize = chunkSizeOf(request.chunkSize, kind)
   const { head, all } = await peek(request.input)
   const format = detectFormat(head, kind.requiredFields, request.format)
   const previous = await runToResume(db, kind, request)
@@ -199,7 +212,7 @@ export async function runImport(db: Db, kind: AnyKind, request: ImportRequest): 
       const committed = previous?.rows_committed ?? 0
       const figures = { rowsRead: committed, rowsWritten: previous?.rows_written ?? 0, rowsRejected: previous?.rows_rejected ?? 0, chunks: previous?.chunks ?? 0 }
       const listed: Reject[] = []
-      const context: ChunkContext = { tokenId, runId, options }
+      const context: ChunkContext = { tokenId, runId, options, remembered: new Map() }
       const report = async (rejects: readonly Reject[]) => {
         if (rejects.length === 0) return
         for (const r of rejects) if (listed.length < LISTED_REJECTS) listed.push(r)

@@ -26,6 +26,8 @@ export interface ChunkContext {
   runId: number
   /** options of this kind of import, as given (say, the location of a stock count) */
   options: Record<string, unknown>
+  /** what earlier chunks of this run looked up, for a kind that remembers lookups (views: products by SKU) */
+  remembered?: Map<string, unknown>
 }
 
 export interface ChunkResult {
@@ -51,6 +53,8 @@ interface KindBase<Row> {
    * The engine tells a Reject by its keys line, field and message: a row must not have all three.
    */
   parse(record: Record<string, unknown>, line: number): Row | Reject
+  /** chunks of this many rows unless the import says otherwise (default DEFAULT_CHUNK_SIZE) */
+  defaultChunkSize?: number
 }
 
 /**
@@ -63,6 +67,8 @@ export type ImportKind<Row> = StatementKind<Row> | TransactionKind<Row>
 
 export interface StatementKind<Row> extends KindBase<Row> {
   chunkCtes(rows: readonly Numbered<Row>[], context: ChunkContext): RawBuilder<unknown>
+  /** Optional: on PostgreSQL a large chunk is written by COPY instead, inside the engine's transaction (imports.engine.ts: COPY_FROM_ROWS). */
+  copyChunk?(trx: Transaction<Database>, rows: readonly Numbered<Row>[], context: ChunkContext): Promise<ChunkResult>
 }
 
 export interface TransactionKind<Row> extends KindBase<Row> {

@@ -31,3 +31,10 @@ from view_input where product_id is null) as rejects
 )
 select o.*, (select brisk_abort($13) where not exists (select 1 from run_advanced)) as run_moved
 from chunk_outcome o;
+
+-- viewsKind.copyChunk: the products it has not seen yet, then COPY
+select p.id, p.sku from unnest($1::text[]) as s(sku)
+  join lateral (select id, sku from product where sku = s.sku limit 1) p on true
+union all
+select p.id, null from unnest($2::bigint[]) as i(id)
+  join lateral (select id from product where id = i.id limit 1) p on true;

@@ -2,11 +2,14 @@
  * Product views: `sku|productId, customerId?, sessionId?, source?, viewedAt?` appended to
  * product_view in one statement per chunk. product_view has no foreign keys (by design), so the
  * statement resolves every product itself: a row whose product is unknown is a reject, not a view.
- * Arrays through `unnest`: measured against COPY into a staging table, see the report in issue 14.
+ * A chunk is one `unnest` statement; on PostgreSQL a large one goes by COPY (copyChunk), with the
+ * products looked up first — measured: at 10,000 rows a chunk, COPY is within a few % of the floor.
  */
-import { sql } from 'kysely'
+import { sql, type Transaction } from 'kysely'
+import { copyLine, copyRows } from '../../infra/db/copy-rows.ts'
+import type { Database, Executor } from '../../infra/db/database.ts'
 import { id, isRejected, productRef, rejectOf, text, timestamp } from './imports.fields.ts'
-import type { Numbered, Reject, StatementKind } from './imports.kinds.ts'
+import type { ChunkContext, ChunkResult, Numbered, Reject, StatementKind } from './imports.kinds.ts'
 
 export interface ViewRow {
   sku: string | null
@@ -67,9 +70,64 @@ function chunkCtes(rows: readonly Numbered<ViewRow>[]) {
     )`
 }
 
+const VIEW_COLUMNS = ['product_id', 'customer_id', 'session_id', 'source', 'viewed_at'] as const
+
+const skuKey = (sku: string) => `sku:${sku}`
+const idKey = (id: number) => `id:${id}`
+
+/**
+ * The products the rows name, by SKU or id: those earlier chunks found from `remembered` (products
+ * are never deleted, only deactivated — and a view of an inactive product is still a view), the
+ * rest in ONE statement, each key one probe of a unique index.
+ */
+async function resolveProducts(trx: Executor, rows: readonly Numbered<ViewRow>[], remembered: Map<string, unknown>): Promise<void> {
+  const skus = new Set<string>()
+  const ids = new Set<number>()
+  for (const { row } of rows) {
+    if (row.sku !== null) {
+      if (!remembered.has(skuKey(row.sku))) skus.add(row.sku)
+    } else if (row.productId !== null && !remembered.has(idKey(row.productId))) ids.add(row.productId)
+  }
+  if (skus.size === 0 && ids.size === 0) return
+  const { rows: found } = await sql<{ id: string | number; sku: string | null }>`
+    select p.id, p.sku from unnest(${[...skus]}::text[]) as s(sku)
+      join lateral (select id, sku from product where sku = s.sku limit 1) p on true
+    union all
+    select p.id, null from unnest(${[...ids]}::bigint[]) as i(id)
+      join lateral (select id from product where id = i.id limit 1) p on true`.execute(trx)
+  for (const product of found) {
+    const id = Number(product.id)
+    remembered.set(product.sku === null ? idKey(id) : skuKey(product.sku), id)
+  }
+}
+
+/** The rows' views as COPY lines, and the rows whose product is unknown (as the statement's rejects say it). */
+async function copyChunk(trx: Transaction<Database>, rows: readonly Numbered<ViewRow>[], context: ChunkContext): Promise<ChunkResult> {
+  const remembered = context.remembered ?? new Map<string, unknown>()
+  await resolveProducts(trx, rows, remembered)
+  const now = new Date().toISOString()
+  const rejects: Reject[] = []
+  let data = ''
+  for (const { line, row } of rows) {
+    const productId = remembered.get(row.sku !== null ? skuKey(row.sku) : idKey(row.productId!)) as number | undefined
+    if (productId === undefined) {
+      rejects.push(
+        row.sku !== null ? rejectOf(line, 'sku', `no product with SKU ${row.sku}`) : rejectOf(line, 'productId', `no product ${row.productId}`),
+      )
+    } else {
+      data += copyLine([productId, row.customerId, row.sessionId, row.source, row.viewedAt ?? now])
+    }
+  }
+  if (data !== '') await copyRows(trx, 'product_view', VIEW_COLUMNS, data)
+  return { written: rows.length - rejects.length, rejects }
+}
+
 export const viewsKind: StatementKind<ViewRow> = {
   name: 'views',
   requiredFields: ['sku|productId'],
+  // views are appended to a table the shop never writes: a bigger chunk holds no lock anyone waits for
+  defaultChunkSize: 10_000,
   parse,
   chunkCtes,
+  copyChunk,
 }
