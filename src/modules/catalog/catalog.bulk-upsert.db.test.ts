@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { sql } from 'kysely'
 import { describeEachDatabase } from '../../../test/db.ts'
 import { countQueries } from '../../../test/expect-queries.ts'
 import { createToken, createUnits } from '../../../test/factories.ts'
@@ -46,10 +47,10 @@ describeEachDatabase('catalog: bulk upsert', (ctx) => {
     }
     const perChunk = (counts.get(2500)! - counts.get(1000)!) / 2
     const fixed = counts.get(1000)! - perChunk
-    // begin, the chunk's missing categories, products, units, commit
-    assert.equal(perChunk, 5)
-    // units, existing SKUs, barcode owners
-    assert.equal(fixed, 3)
+    // begin, the chunk's missing categories, products with their units, commit
+    assert.equal(perChunk, 4)
+    // units, existing SKUs and barcode owners, in one lookup
+    assert.equal(fixed, 1)
     assert.equal(counts.get(10), fixed + 1 * perChunk)
     assert.equal(counts.get(1000), fixed + 1 * perChunk)
     assert.equal(counts.get(2500), fixed + 3 * perChunk)
@@ -97,6 +98,38 @@ describeEachDatabase('catalog: bulk upsert', (ctx) => {
     assert.deepEqual(untouched.product.units, [{ unit: 'box12', factor: '12', barcode: 'U-BOX-2' }])
     assert.equal((await catalog.lookupProduct('NEW-1')).product.description, 'Fresh "daily", {x}\\')
     assert.equal(await productCount(ctx.db), 4)
+  })
+
+  test('units are rewritten only where they changed; new and existing products mix in one chunk', async () => {
+    await createUnits(ctx.db, ['each', 'box12', 'pack6'])
+    const { principal } = await createToken(ctx.db, 'manager')
+    const catalog = createCatalogService(ctx.db)
+    await catalog.bulkUpsertProducts(principal, { products: bulkLines('K', 2) })
+    const versions = async () =>
+      (
+        await sql<{ sku: string; unit_code: string; version: string }>`select p.sku, u.unit_code, u.xmin::text as version
+          from product_unit u join product p on p.id = u.product_id order by p.sku, u.unit_code`.execute(ctx.db.primary)
+      ).rows
+    const before = await versions()
+
+    const [k0, k1] = bulkLines('K', 2)
+    const again = await catalog.bulkUpsertProducts(principal, {
+      products: [
+        k0!,
+        { ...k1!, units: [{ unit: 'box12', factor: 24, barcode: 'K-BOX-1' }, { unit: 'pack6', factor: 6 }] },
+        ...bulkLines('KN', 1),
+      ],
+    })
+    assert.deepEqual(again, { total: 3, created: 1, updated: 2, categoriesCreated: 0 })
+    const after = await versions()
+    // K-0's unit is as it was: the same row version; K-1's box12 changed, its pack6 is new
+    assert.deepEqual(after.find((u) => u.sku === 'K-0'), before.find((u) => u.sku === 'K-0'))
+    assert.notEqual(after.find((u) => u.sku === 'K-1' && u.unit_code === 'box12')?.version, before.find((u) => u.sku === 'K-1')?.version)
+    assert.deepEqual((await catalog.lookupProduct('K-1')).product.units, [
+      { unit: 'box12', factor: '24', barcode: 'K-BOX-1' },
+      { unit: 'pack6', factor: '6', barcode: null },
+    ])
+    assert.deepEqual((await catalog.lookupProduct('KN-BOX-0')).product.units, [{ unit: 'box12', factor: '12', barcode: 'KN-BOX-0' }])
   })
 
   test('bulk with bad lines writes nothing and names the lines', async () => {

@@ -63,7 +63,7 @@ export interface PreparedLine {
   /** where the line is in its input: `products[3]` in a request, '' in an import (fields are then bare: `price`) */
   path: string
   row: repo.ProductUpsertRow
-  units: { unit: string; factor: string; barcode: string | null }[] | undefined
+  units: repo.UnitConversionValues[] | undefined
 }
 
 /** `name` under `path`: `products[3].price`, or `price` when the path is ''. */
@@ -125,16 +125,23 @@ function prepareBulkLines(products: readonly BulkProductInput[]): PreparedLine[]
   return prepared
 }
 
-/** What the database says against lines: unknown units, changed base units, barcodes of other products (3 statements). */
+/** What the database says against lines: unknown units, changed base units, barcodes of other products (1 statement). */
 async function findReferenceProblems(db: Executor, lines: readonly PreparedLine[]) {
+  if (lines.length === 0) return { unknownUnits: [], changedBase: [], taken: [] }
   const codesOf = (l: PreparedLine) => [l.row.baseUnit, ...(l.units ?? []).map((u) => u.unit)]
-  const known = await repo.findUnitCodes(db, [...new Set(lines.flatMap(codesOf))])
+  const claims = lines.flatMap((l) => barcodesOf(l.row.barcode, l.units).map((barcode) => ({ barcode, line: l })))
+  const found = await repo.findBulkReferences(db, {
+    unitCodes: [...new Set(lines.flatMap(codesOf))],
+    skus: lines.map((l) => l.row.sku),
+    barcodes: claims.map((c) => c.barcode),
+  })
+
   const unknownUnits = lines.flatMap((l) => {
-    const units = [...new Set(codesOf(l).filter((code) => !known.has(code)))]
+    const units = [...new Set(codesOf(l).filter((code) => !found.unitCodes.has(code)))]
     return units.length > 0 ? [{ path: l.path, sku: l.row.sku, units, line: l }] : []
   })
 
-  const stored = new Map((await repo.findProductsBySkus(db, lines.map((l) => l.row.sku))).map((p) => [p.sku, p.base_unit]))
+  const stored = new Map(found.products.map((p) => [p.sku, p.base_unit]))
   const changedBase = lines.flatMap((l) => {
     const current = stored.get(l.row.sku)
     return current !== undefined && current !== l.row.baseUnit
@@ -142,9 +149,7 @@ async function findReferenceProblems(db: Executor, lines: readonly PreparedLine[
       : []
   })
 
-  const claims = lines.flatMap((l) => barcodesOf(l.row.barcode, l.units).map((barcode) => ({ barcode, line: l })))
-  const owners = await repo.findBarcodeOwners(db, claims.map((c) => c.barcode))
-  const ownerOf = new Map(owners.map((o) => [o.barcode, o.sku]))
+  const ownerOf = new Map(found.owners.map((o) => [o.barcode, o.sku]))
   const taken = claims.flatMap(({ barcode, line }) => {
     const owner = ownerOf.get(barcode)
     return owner !== undefined && owner !== line.row.sku ? [{ path: line.path, sku: line.row.sku, barcode, ownerSku: owner, line }] : []
@@ -185,21 +190,14 @@ const categoryNamesOf = (chunk: readonly PreparedLine[]) => [
 ]
 
 /**
- * Writes checked lines in `trx`: the missing categories they name, their products, their units (3
- * statements). Categories are created per chunk rather than for the whole input up front, so a
- * refused chunk leaves no category behind.
+ * Writes checked lines in `trx`: the missing categories they name, then their products with their
+ * units (2 statements). Categories are created per chunk rather than for the whole input up front,
+ * so a refused chunk leaves no category behind.
  */
 async function writeLines(trx: Transaction<Database>, chunk: readonly PreparedLine[]) {
   const names = categoryNamesOf(chunk)
   const categories = names.length > 0 ? await repo.insertMissingCategories(trx, names) : []
-  const rows = chunk.length > 0 ? await repo.upsertProducts(trx, chunk.map((l) => l.row)) : []
-  const idOf = new Map(rows.map((r) => [r.sku, r.id]))
-  const withUnits = chunk.filter((l) => l.units !== undefined)
-  await repo.replaceProductUnits(
-    trx,
-    withUnits.map((l) => idOf.get(l.row.sku)!),
-    withUnits.flatMap((l) => (l.units ?? []).map((u) => ({ productId: idOf.get(l.row.sku)!, ...u }))),
-  )
+  const rows = chunk.length > 0 ? await repo.upsertProducts(trx, chunk.map((l) => ({ ...l.row, units: l.units }))) : []
   return { rows, categories }
 }
 
@@ -314,7 +312,7 @@ function refuseRepeats<K>(lines: readonly { key: K; line: PreparedLine }[]): Ref
  * Upserts the lines of one import chunk in `trx` (the caller's transaction), refusing single lines
  * rather than the whole chunk: a SKU or barcode an earlier line of the chunk has, an unknown unit
  * (units are a fixed vocabulary: a typo must not create one), a changed base unit, a barcode of
- * another product. 3 lookups and 3 writes whatever the chunk's size. Evicts nothing: see `evict`.
+ * another product. 1 lookup and 2 writes whatever the chunk's size. Evicts nothing: see `evict`.
  */
 export async function upsertProductLines<K>(
   trx: Transaction<Database>,

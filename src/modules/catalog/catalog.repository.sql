@@ -51,16 +51,32 @@ join lateral (
 -- lockProduct
 select "id", "base_unit", "sku", "barcode" from "product" where "id" = $1 for update;
 
--- findProductsBySkus
-select "id", "sku", "base_unit" from "product" where "sku" = any($1);
+-- findBulkReferences
+select
+    array(select code from unit where code = any($1::text[])) as units,
+    (select coalesce(json_agg(p), '[]') from (
+select p.id, p.sku, p.base_unit
+from unnest($2::text[]) as s(sku)
+join lateral (select id, sku, base_unit from product where sku = s.sku limit 1) p on true) p) as products,
+    (select coalesce(json_agg(o), '[]') from (
+select b.barcode, o.product_id, o.sku, o.unit_code
+from unnest($3::text[]) as b(barcode)
+cross join lateral (
+  (select id as product_id, sku, null::text as unit_code from product where barcode = b.barcode limit 1)
+  union all
+  (select pu.product_id, p.sku, pu.unit_code from product_unit pu join product p on p.id = pu.product_id
+   where pu.barcode = b.barcode limit 1)
+) o) o) as owners;
 
 -- findBarcodeOwners
-select p.barcode, p.id as product_id, p.sku, null::text as unit_code
-from product p where p.barcode = any($1::text[])
-union all
-select pu.barcode, p.id, p.sku, pu.unit_code
-from product_unit pu join product p on p.id = pu.product_id
-where pu.barcode = any($2::text[]);
+select b.barcode, o.product_id, o.sku, o.unit_code
+from unnest($1::text[]) as b(barcode)
+cross join lateral (
+  (select id as product_id, sku, null::text as unit_code from product where barcode = b.barcode limit 1)
+  union all
+  (select pu.product_id, p.sku, pu.unit_code from product_unit pu join product p on p.id = pu.product_id
+   where pu.barcode = b.barcode limit 1)
+) o;
 
 -- insertProduct
 insert into "product" ("sku", "barcode", "name", "description", "category_id", "base_unit", "price", "tax_rate", "active") values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning "id";
@@ -81,33 +97,69 @@ with input as (
     $8::text[],
     $9::numeric[],
     $10::numeric[],
-    $11::bool[]
-  ) as t(sku, set_barcode, barcode, name, description, set_category, category, base_unit, price, tax_rate, active)
+    $11::bool[],
+    $12::bool[]
+  ) as t(sku, set_barcode, barcode, name, description, set_category, category, base_unit, price, tax_rate, active, set_units)
+),
+written as (
+  insert into product as p (sku, barcode, name, description, category_id, base_unit, price, tax_rate, active)
+  select i.sku,
+    case when i.set_barcode then i.barcode else cur.barcode end,
+    i.name,
+    coalesce(i.description, cur.description, ''),
+    case when i.set_category then c.id else cur.category_id end,
+    i.base_unit,
+    i.price,
+    coalesce(i.tax_rate, cur.tax_rate, 0),
+    coalesce(i.active, cur.active, true)
+  from input i
+  left join lateral (
+    select barcode, description, category_id, tax_rate, active from product where sku = i.sku limit 1
+  ) cur on true
+  left join category c on c.name = i.category
+  on conflict on constraint product_sku_unique do update set
+    barcode = excluded.barcode,
+    name = excluded.name,
+    description = excluded.description,
+    category_id = excluded.category_id,
+    base_unit = excluded.base_unit,
+    price = excluded.price,
+    tax_rate = excluded.tax_rate,
+    active = excluded.active,
+    updated_at = now()
+  returning p.id, p.sku, (p.xmax = 0) as inserted
+),
+unit_input as (
+  select w.id as product_id, w.inserted, u.unit_code, u.factor, u.barcode
+  from unnest(
+    $13::text[],
+    $14::text[],
+    $15::numeric[],
+    $16::text[]
+  ) as u(sku, unit_code, factor, barcode)
+  join written w on w.sku = u.sku
+),
+removed as (
+  delete from product_unit pu
+  where pu.product_id = any(array(
+    select w.id from written w join input i on i.sku = w.sku where i.set_units and not w.inserted
+  ))
+    and not exists (select 1 from unit_input u where u.product_id = pu.product_id and u.unit_code = pu.unit_code)
+  returning 1
+),
+fresh as (
+  insert into product_unit (product_id, unit_code, factor, barcode)
+  select product_id, unit_code, factor, barcode from unit_input
+  where inserted and (select count(*) from removed) >= 0
+),
+changed as (
+  insert into product_unit as pu (product_id, unit_code, factor, barcode)
+  select product_id, unit_code, factor, barcode from unit_input
+  where not inserted and (select count(*) from removed) >= 0
+  on conflict (product_id, unit_code) do update set factor = excluded.factor, barcode = excluded.barcode
+  where (pu.factor, pu.barcode) is distinct from (excluded.factor, excluded.barcode)
 )
-insert into product as p (sku, barcode, name, description, category_id, base_unit, price, tax_rate, active)
-select i.sku,
-  case when i.set_barcode then i.barcode else cur.barcode end,
-  i.name,
-  coalesce(i.description, cur.description, ''),
-  case when i.set_category then c.id else cur.category_id end,
-  i.base_unit,
-  i.price,
-  coalesce(i.tax_rate, cur.tax_rate, 0),
-  coalesce(i.active, cur.active, true)
-from input i
-left join product cur on cur.sku = i.sku
-left join category c on c.name = i.category
-on conflict on constraint product_sku_unique do update set
-  barcode = excluded.barcode,
-  name = excluded.name,
-  description = excluded.description,
-  category_id = excluded.category_id,
-  base_unit = excluded.base_unit,
-  price = excluded.price,
-  tax_rate = excluded.tax_rate,
-  active = excluded.active,
-  updated_at = now()
-returning p.id, p.sku, (p.xmax = 0) as inserted;
+select id, sku, inserted from written;
 
 -- replaceProductUnits
 with input as (
@@ -127,4 +179,5 @@ removed as (
 insert into product_unit as pu (product_id, unit_code, factor, barcode)
 select product_id, unit_code, factor, barcode from input
 where (select count(*) from removed) >= 0
-on conflict (product_id, unit_code) do update set factor = excluded.factor, barcode = excluded.barcode;
+on conflict (product_id, unit_code) do update set factor = excluded.factor, barcode = excluded.barcode
+where (pu.factor, pu.barcode) is distinct from (excluded.factor, excluded.barcode);

@@ -147,26 +147,52 @@ export function lockProduct(trx: Transaction<Database>, id: number) {
   return trx.selectFrom('product').select(['id', 'base_unit', 'sku', 'barcode']).where('id', '=', id).forUpdate().executeTakeFirst()
 }
 
-export function findProductsBySkus(db: Executor, skus: readonly string[]) {
-  if (skus.length === 0) return Promise.resolve([])
-  return db
-    .selectFrom('product')
-    .select(['id', 'sku', 'base_unit'])
-    .where((eb) => eb('sku', '=', eb.fn.any(eb.val([...skus]))))
-    .execute()
+/** A product barcode's holder, or a unit's (unit_code set). */
+export interface BarcodeOwner {
+  barcode: string
+  product_id: number
+  sku: string
+  unit_code: string | null
 }
 
-/** Which products hold these barcodes, on the product itself or on one of its units. */
-export async function findBarcodeOwners(db: Executor, barcodes: readonly string[]) {
-  if (barcodes.length === 0) return []
-  const { rows } = await sql<{ barcode: string; product_id: number; sku: string; unit_code: string | null }>`
-    select p.barcode, p.id as product_id, p.sku, null::text as unit_code
-    from product p where p.barcode = any(${[...barcodes]}::text[])
+// Each key is one probe of a unique index (a LATERAL with LIMIT is never turned into a join):
+// `key = any($1)` with a chunk's thousand keys plans as a seq scan of the whole table.
+const productsBySkus = (skus: readonly string[]) => sql<{ id: number; sku: string; base_unit: string }>`
+  select p.id, p.sku, p.base_unit
+  from unnest(${[...skus]}::text[]) as s(sku)
+  join lateral (select id, sku, base_unit from product where sku = s.sku limit 1) p on true`
+
+const barcodeOwnersOf = (barcodes: readonly string[]) => sql<BarcodeOwner>`
+  select b.barcode, o.product_id, o.sku, o.unit_code
+  from unnest(${[...barcodes]}::text[]) as b(barcode)
+  cross join lateral (
+    (select id as product_id, sku, null::text as unit_code from product where barcode = b.barcode limit 1)
     union all
-    select pu.barcode, p.id, p.sku, pu.unit_code
-    from product_unit pu join product p on p.id = pu.product_id
-    where pu.barcode = any(${[...barcodes]}::text[])`.execute(db)
-  return rows
+    (select pu.product_id, p.sku, pu.unit_code from product_unit pu join product p on p.id = pu.product_id
+     where pu.barcode = b.barcode limit 1)
+  ) o`
+
+/** Which products hold these barcodes, on the product itself or on one of its units. */
+export async function findBarcodeOwners(db: Executor, barcodes: readonly string[]): Promise<BarcodeOwner[]> {
+  if (barcodes.length === 0) return []
+  return (await barcodeOwnersOf(barcodes).execute(db)).rows
+}
+
+/**
+ * What a chunk of bulk lines refers to, in ONE statement: which of `unitCodes` exist, the stored
+ * products among `skus`, and who holds `barcodes`.
+ */
+export async function findBulkReferences(
+  db: Executor,
+  keys: { unitCodes: readonly string[]; skus: readonly string[]; barcodes: readonly string[] },
+) {
+  const { rows } = await sql<{ units: string[]; products: { id: number; sku: string; base_unit: string }[]; owners: BarcodeOwner[] }>`
+    select
+      array(select code from unit where code = any(${[...keys.unitCodes]}::text[])) as units,
+      (select coalesce(json_agg(p), '[]') from (${productsBySkus(keys.skus)}) p) as products,
+      (select coalesce(json_agg(o), '[]') from (${barcodeOwnersOf(keys.barcodes)}) o) as owners`.execute(db)
+  const found = rows[0]!
+  return { unitCodes: new Set(found.units), products: found.products, owners: found.owners }
 }
 
 export interface ProductValues {
@@ -217,6 +243,13 @@ export function updateProduct(db: Executor, id: number, values: Partial<Omit<Pro
     .execute()
 }
 
+/** A conversion of a product: how many base units one `unit` holds. */
+export interface UnitConversionValues {
+  unit: string
+  factor: string
+  barcode: string | null
+}
+
 /** One product line of a bulk upsert; `undefined` keeps the stored value of an existing product. */
 export interface ProductUpsertRow {
   sku: string
@@ -229,15 +262,23 @@ export interface ProductUpsertRow {
   price: string
   taxRate: string | undefined
   active: boolean | undefined
+  /** the product's complete set of conversions; undefined keeps the stored ones */
+  units?: readonly UnitConversionValues[] | undefined
 }
 
 /**
- * Inserts or updates every row in ONE statement, keyed by SKU. The SELECT merges each row with
- * the stored product (left join on SKU), so `excluded` already holds the final values and fields
- * the caller left out keep what was stored. `xmax = 0` is true only for freshly inserted rows.
+ * Inserts or updates every row, with its units, in ONE statement keyed by SKU. The SELECT merges
+ * each row with the stored product (an index probe per SKU: a plain left join hashes the whole
+ * table), so `excluded` already holds the final values and fields the caller left out keep what
+ * was stored. `xmax = 0` is true only for freshly inserted rows. A row's `units` replace its
+ * stored ones: a new product's are plainly inserted (it has none, and ON CONFLICT costs a
+ * speculative insertion per row); an existing product's unlisted units are deleted, its changed
+ * ones upserted and its unchanged ones left alone. Both inserts read `removed` first, so the
+ * delete runs before them and a barcode can move from a dropped unit to a listed one.
  * SKUs must be unique within `rows` (ON CONFLICT may touch a row only once per statement).
  */
 export async function upsertProducts(db: Executor, rows: readonly ProductUpsertRow[]) {
+  const units = rows.flatMap((r) => (r.units ?? []).map((u) => ({ sku: r.sku, ...u })))
   const { rows: result } = await sql<{ id: number; sku: string; inserted: boolean }>`
     with input as (
       select * from unnest(
@@ -251,47 +292,81 @@ export async function upsertProducts(db: Executor, rows: readonly ProductUpsertR
         ${rows.map((r) => r.baseUnit)}::text[],
         ${rows.map((r) => r.price)}::numeric[],
         ${rows.map((r) => r.taxRate ?? null)}::numeric[],
-        ${rows.map((r) => r.active ?? null)}::bool[]
-      ) as t(sku, set_barcode, barcode, name, description, set_category, category, base_unit, price, tax_rate, active)
+        ${rows.map((r) => r.active ?? null)}::bool[],
+        ${rows.map((r) => r.units !== undefined)}::bool[]
+      ) as t(sku, set_barcode, barcode, name, description, set_category, category, base_unit, price, tax_rate, active, set_units)
+    ),
+    written as (
+      insert into product as p (sku, barcode, name, description, category_id, base_unit, price, tax_rate, active)
+      select i.sku,
+        case when i.set_barcode then i.barcode else cur.barcode end,
+        i.name,
+        coalesce(i.description, cur.description, ''),
+        case when i.set_category then c.id else cur.category_id end,
+        i.base_unit,
+        i.price,
+        coalesce(i.tax_rate, cur.tax_rate, 0),
+        coalesce(i.active, cur.active, true)
+      from input i
+      left join lateral (
+        select barcode, description, category_id, tax_rate, active from product where sku = i.sku limit 1
+      ) cur on true
+      left join category c on c.name = i.category
+      on conflict on constraint product_sku_unique do update set
+        barcode = excluded.barcode,
+        name = excluded.name,
+        description = excluded.description,
+        category_id = excluded.category_id,
+        base_unit = excluded.base_unit,
+        price = excluded.price,
+        tax_rate = excluded.tax_rate,
+        active = excluded.active,
+        updated_at = now()
+      returning p.id, p.sku, (p.xmax = 0) as inserted
+    ),
+    unit_input as (
+      select w.id as product_id, w.inserted, u.unit_code, u.factor, u.barcode
+      from unnest(
+        ${units.map((u) => u.sku)}::text[],
+        ${units.map((u) => u.unit)}::text[],
+        ${units.map((u) => u.factor)}::numeric[],
+        ${units.map((u) => u.barcode)}::text[]
+      ) as u(sku, unit_code, factor, barcode)
+      join written w on w.sku = u.sku
+    ),
+    removed as (
+      delete from product_unit pu
+      where pu.product_id = any(array(
+        select w.id from written w join input i on i.sku = w.sku where i.set_units and not w.inserted
+      ))
+        and not exists (select 1 from unit_input u where u.product_id = pu.product_id and u.unit_code = pu.unit_code)
+      returning 1
+    ),
+    fresh as (
+      insert into product_unit (product_id, unit_code, factor, barcode)
+      select product_id, unit_code, factor, barcode from unit_input
+      where inserted and (select count(*) from removed) >= 0
+    ),
+    changed as (
+      insert into product_unit as pu (product_id, unit_code, factor, barcode)
+      select product_id, unit_code, factor, barcode from unit_input
+      where not inserted and (select count(*) from removed) >= 0
+      on conflict (product_id, unit_code) do update set factor = excluded.factor, barcode = excluded.barcode
+      where (pu.factor, pu.barcode) is distinct from (excluded.factor, excluded.barcode)
     )
-    insert into product as p (sku, barcode, name, description, category_id, base_unit, price, tax_rate, active)
-    select i.sku,
-      case when i.set_barcode then i.barcode else cur.barcode end,
-      i.name,
-      coalesce(i.description, cur.description, ''),
-      case when i.set_category then c.id else cur.category_id end,
-      i.base_unit,
-      i.price,
-      coalesce(i.tax_rate, cur.tax_rate, 0),
-      coalesce(i.active, cur.active, true)
-    from input i
-    left join product cur on cur.sku = i.sku
-    left join category c on c.name = i.category
-    on conflict on constraint product_sku_unique do update set
-      barcode = excluded.barcode,
-      name = excluded.name,
-      description = excluded.description,
-      category_id = excluded.category_id,
-      base_unit = excluded.base_unit,
-      price = excluded.price,
-      tax_rate = excluded.tax_rate,
-      active = excluded.active,
-      updated_at = now()
-    returning p.id, p.sku, (p.xmax = 0) as inserted`.execute(db)
+    select id, sku, inserted from written`.execute(db)
   return result
 }
 
-export interface ProductUnitValues {
+export interface ProductUnitValues extends UnitConversionValues {
   productId: number
-  unit: string
-  factor: string
-  barcode: string | null
 }
 
 /**
  * Makes `units` the complete set of conversions of each product in `productIds`, in ONE
- * statement: listed units are upserted, unlisted ones deleted. The insert reads `removed` first so
- * the delete runs before it, letting a barcode move from a dropped unit to a listed one.
+ * statement: listed units are upserted, unlisted ones deleted, unchanged ones left alone (no dead
+ * row). The insert reads `removed` first so the delete runs before it, letting a barcode move from
+ * a dropped unit to a listed one.
  */
 export async function replaceProductUnits(
   db: Executor,
@@ -317,5 +392,6 @@ export async function replaceProductUnits(
     insert into product_unit as pu (product_id, unit_code, factor, barcode)
     select product_id, unit_code, factor, barcode from input
     where (select count(*) from removed) >= 0
-    on conflict (product_id, unit_code) do update set factor = excluded.factor, barcode = excluded.barcode`.execute(db)
+    on conflict (product_id, unit_code) do update set factor = excluded.factor, barcode = excluded.barcode
+    where (pu.factor, pu.barcode) is distinct from (excluded.factor, excluded.barcode)`.execute(db)
 }

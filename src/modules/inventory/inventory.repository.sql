@@ -72,8 +72,8 @@ update "location" set "name" = $1, "kind" = $2, "allow_negative_stock" = $3 wher
 -- listStockLevels
 select "s"."product_id", "p"."sku", "p"."name", "p"."base_unit", "s"."quantity", "s"."updated_at" from "stock_level" as "s" inner join "product" as "p" on "p"."id" = "s"."product_id" where "s"."location_id" = $1 and "s"."product_id" in ($2) and "s"."product_id" > $3 order by "s"."product_id" limit $4;
 
--- sumOnlineStock
-select "s"."product_id", sum("s"."quantity") as "quantity" from "stock_level" as "s" inner join "location" as "l" on "l"."id" = "s"."location_id" where "l"."sells_online" = $1 and "s"."product_id" = any($2) group by "s"."product_id";
-
 -- listLedger
 select * from "stock_ledger" where "location_id" = $1 and "product_id" = $2 and "reason" = $3 and "id" < $4 order by "id" desc limit $5;
+
+-- sumOnlineStock
+select "s"."product_id", sum("s"."quantity") as "quantity" from "stock_level" as "s" inner join "location" as "l" on "l"."id" = "s"."location_id" where "l"."sells_online" = $1 and "s"."product_id" = any($2) group by "s"."product_id";
