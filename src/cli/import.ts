@@ -125,7 +125,7 @@ export function register(program: Command, summary: string): void {
     .addArgument(new Argument('<kind>', 'what the file holds').choices(KINDS))
     .argument('<file>', 'a CSV or JSON Lines file')
     .option('--location <code>', 'stock: the location the count was taken at', parseLocationCode)
-    .option('--chunk-size <n>', 'rows per chunk (default 1000)', wholeNumber(1, 100_000, 'a chunk size'))
+    .option('--chunk-size <n>', 'rows per chunk (default 1000; 10000 for views)', wholeNumber(1, 100_000, 'a chunk size'))
     .option('--strict', 'stop at the first bad row; nothing from its chunk on is written')
     .option('--resume <id>', 'continue this import run (found by itself when the file is the same)', wholeNumber(1, Number.MAX_SAFE_INTEGER, 'an import run id'))
     .option('--rejects <file>', 'write the rejected rows there, as CSV: line, field, why')

@@ -23,7 +23,9 @@ const ImportQuery = Type.Object(
     locationId: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'Stock counts: where they were counted' })),
     location: Type.Optional(Text({ maxLength: 32, description: 'Stock counts: the location by code, instead of locationId' })),
     strict: Type.Optional(Type.Boolean({ default: false, description: 'Stop at the first bad row; nothing from its chunk on is written' })),
-    chunkSize: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_CHUNK_SIZE, default: DEFAULT_CHUNK_SIZE })),
+    chunkSize: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: MAX_CHUNK_SIZE, description: `rows per chunk: ${DEFAULT_CHUNK_SIZE} by default, 10000 for views` }),
+    ),
     resume: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'Continue this interrupted import run' })),
   },
   { additionalProperties: false },
@@ -57,7 +59,7 @@ export function registerImportRoutes(app: HttpServer, imports: ImportsService): 
         summary: 'Import a streamed file of products, stock counts, views or scores',
         description:
           'The body is JSON Lines (`application/x-ndjson`, one object a line) or CSV (`text/csv`, with a header), streamed: ' +
-          'rows are written as they arrive, in chunks (`chunkSize`, 1,000 by default), each its own short transaction. A bad row ' +
+          'rows are written as they arrive, in chunks (`chunkSize`, 1,000 by default, 10,000 for views), each its own short transaction. A bad row ' +
           'is rejected with its line, field and why, and the rest go in (unless `strict`). Stock counts need `locationId` ' +
           '(or `location`). Answers with the batch log row and the figures. Needs an admin or manager token.',
         params: ImportParams,
