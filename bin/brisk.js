@@ -12,13 +12,16 @@ const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..')
 /** Tests and their helpers, which tsconfig.build.json leaves out. */
 const BUILT_WITHOUT = /\.test(-support)?\.ts$/
 
-/** The newest modification time of the files the build compiles. */
+/** Besides TypeScript, what the build copies into dist/ (templates, stylesheets). */
+const COPIED = /\.(eta|css)$/
+
+/** The newest modification time of the files the build compiles or copies. */
 function newestSource(dir) {
   let newest = 0
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name)
     if (entry.isDirectory()) newest = Math.max(newest, newestSource(full))
-    else if (entry.name.endsWith('.ts') && !BUILT_WITHOUT.test(entry.name)) newest = Math.max(newest, fs.statSync(full).mtimeMs)
+    else if ((entry.name.endsWith('.ts') && !BUILT_WITHOUT.test(entry.name)) || COPIED.test(entry.name)) newest = Math.max(newest, fs.statSync(full).mtimeMs)
   }
   return newest
 }
