@@ -180,7 +180,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
     registerImportRoutes(http, services.imports)
     const pageCache = createPageCache(cache, { enabled: config.pageCache })
     registerPageCacheMetrics(http.metrics, pageCache)
-    await registerStorefront(http, services, { db, cartTtlHours: config.cartTtlHours, pageCache })
+    const storefront = await registerStorefront(http, services, { db, cartTtlHours: config.cartTtlHours, pageCache })
     const jobs: PruneSchedule[] = []
     const opened = cache
     const openedPositions = positions
@@ -194,8 +194,10 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
         if (jobs.length > 0) return
         jobs.push(scheduleIdempotencyKeyPruning(database, { ttlHours: config.idempotencyKeyTtlHours, log: http.log }))
         jobs.push(scheduleCartPruning(database, { log: http.log }))
+        storefront.badges.start()
       },
       close: async () => {
+        storefront.badges.close()
         await Promise.all(jobs.map((job) => job.stop()))
         await http.close()
         await opened.close()

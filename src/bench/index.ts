@@ -7,6 +7,7 @@ import { flashSaleScenario } from './flash-sale/index.ts'
 import { invoiceSubmitScenario } from './invoice-submit/index.ts'
 import { readScalingScenario } from './read-scaling/index.ts'
 import type { BenchScenario } from './scenario.ts'
+import { storefrontScenario } from './storefront/index.ts'
 
 /** Every `brisk bench` scenario; add new ones here. */
 export const BENCH_SCENARIOS: BenchScenario[] = [
@@ -18,4 +19,5 @@ export const BENCH_SCENARIOS: BenchScenario[] = [
   flashSaleScenario,
   batchOrdersScenario,
   bulkScenario,
+  storefrontScenario,
 ]

@@ -81,6 +81,17 @@ export const CACHE_KINDS = {
       'a page tag (`product:42`, `category:7`, `badge:42`) → its version: evicting it makes a new one, so every shell ' +
       'rendered with the old version is stale, in every process, with no tag → shells index',
   },
+  stockBadge: {
+    // outlives any shell (pageShell: 10 min + 1 h stale), so no shell shows a badge nobody remembers
+    ttlMs: 2 * HOUR,
+    staleMs: 0,
+    refreshAt: 1,
+    missingTtlMs: 0,
+    description:
+      "a product id → the stock badge its page was last rendered with ('in_stock', 'few_left', 'sold_out'; 'rendering' " +
+      "while a render reads the stock): the storefront's badge watcher evicts the page's `badge:<id>` tag when the stock " +
+      'moved across a threshold, whichever process rendered it',
+  },
 } as const satisfies Record<string, CacheKindSpec>
 
 export type CacheKind = keyof typeof CACHE_KINDS

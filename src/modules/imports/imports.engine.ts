@@ -12,6 +12,7 @@ import { abandonBatch, type BatchLog, type BatchRowError, runBatch } from '../..
 import type { Db } from '../../infra/db/database.ts'
 import { conflict, invalid, notFound } from '../../infra/errors.ts'
 import type { CatalogCache } from '../catalog/index.ts'
+import { notifyStockMoved } from '../inventory/index.ts'
 import { detectFormat, type ImportFormat, peek, readRecords } from './imports.input.ts'
 import type { ChunkContext, ChunkResult, ImportKind, Numbered, Reject } from './imports.kinds.ts'
 import type { Transaction } from 'kysely'
@@ -160,7 +161,7 @@ async function writeChunk(db: Db, kind: AnyKind, chunk: Chunk, run: RunAdvance, 
   try {
     if (!writeRows && !strict && 'chunkCtes' in kind) {
       const outcome = await repo.writeChunkAndAdvanceRun(writerOf(db), kind.chunkCtes(rows, context), run)
-      return { written: outcome.written, rejects: outcome.rejects ?? [] }
+      return { written: outcome.written, rejects: outcome.rejects ?? [], afterCommit: tellStockMoved(db, outcome) }
     }
     let afterCommit: ChunkResult['afterCommit']
     const outcome = await writerOf(db)
@@ -173,6 +174,7 @@ async function writeChunk(db: Db, kind: AnyKind, chunk: Chunk, run: RunAdvance, 
           result = await repo.writeChunkAndAdvanceRun(trx, repo.chunkOutcomeOf(written), run)
         } else {
           result = await repo.writeChunkAndAdvanceRun(trx, (kind as StatementKind).chunkCtes(rows, context), run)
+          afterCommit = tellStockMoved(db, result)
         }
         const first = result.rejects?.[0]
         if (strict && first) throw strictStop(first)
@@ -186,6 +188,12 @@ async function writeChunk(db: Db, kind: AnyKind, chunk: Chunk, run: RunAdvance, 
 }
 
 type StatementKind = Extract<AnyKind, { chunkCtes: unknown }>
+
+/** A stock-moving chunk's products, told after its commit (the storefront's stock badges): ids its statement returned. */
+function tellStockMoved(db: Db, outcome: repo.ChunkOutcome): ChunkResult['afterCommit'] {
+  const moved = outcome.movedProducts
+  return moved && moved.length > 0 ? async () => notifyStockMoved(db, moved) : undefined
+}
 
 /** Runs one import to its end (or its first failure), chunk by chunk; see the file's comment. */
 export async function runImport(db: Db, kind: AnyKind, request: ImportRequest): Promise<ImportSummary> {

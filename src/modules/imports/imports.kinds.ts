@@ -59,7 +59,8 @@ interface KindBase<Row> {
 
 /**
  * A kind writes a chunk in ONE statement — its CTEs, ending with `chunk_outcome` (one row:
- * `written` int, `rejects` a JSON array of Reject or null), to which the engine adds the run's
+ * `written` int, `rejects` a JSON array of Reject or null, and for a kind moving stock
+ * `moved_products`, a JSON array of product ids, told to inventory's listeners after the commit), to which the engine adds the run's
  * advance — or, when it needs several, in the engine's short transaction: lookups pre-fetched in
  * one statement each, then the rows in a constant number of statements.
  */

@@ -100,6 +100,8 @@ export interface RunAdvance {
 export interface ChunkOutcome {
   written: number
   rejects: Reject[] | null
+  /** the products whose stock the chunk moved, for a kind that moves stock (its `moved_products` column) */
+  movedProducts?: number[] | undefined
 }
 
 /** CTE fragments ending with `chunk_outcome`: one row of `written` (int) and `rejects` (a JSON array or null). */
@@ -117,7 +119,7 @@ export const RUN_MOVED = 'IMPORTS_RUN_MOVED'
  * (isStatementAbort) and nothing of the chunk stays.
  */
 export async function writeChunkAndAdvanceRun(db: Executor, chunk: ChunkCtes, run: RunAdvance): Promise<ChunkOutcome> {
-  const { rows } = await sql<ChunkOutcome>`with ${chunk}, run_advanced as (
+  const { rows } = await sql<ChunkOutcome & { moved_products?: number[] | null }>`with ${chunk}, run_advanced as (
       update import_run set rows_committed = rows_committed + ${run.rows},
         rows_written = rows_written + (select written from chunk_outcome),
         rows_rejected = rows_rejected + ${run.parseRejects} + coalesce(json_array_length((select rejects from chunk_outcome)), 0),
@@ -128,7 +130,7 @@ export async function writeChunkAndAdvanceRun(db: Executor, chunk: ChunkCtes, ru
     select o.*, (select ${abortStatement(RUN_MOVED)} where not exists (select 1 from run_advanced)) as run_moved
     from chunk_outcome o`.execute(db)
   const row = rows[0]!
-  return { written: Number(row.written), rejects: row.rejects }
+  return { written: Number(row.written), rejects: row.rejects, movedProducts: row.moved_products ?? undefined }
 }
 
 /** A run that ends without a chunk to carry its status (an empty input, or one an earlier run had read whole), or fails. */

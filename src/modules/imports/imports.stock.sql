@@ -69,6 +69,7 @@ else brisk_refuse_short_stock((
     'requested', requested::text, 'available', available::text) order by location_id, product_id)
   from stock_short))
 end as accepted, (select count(*) from stock_applied)::int as written,
+    (select json_agg(distinct product_id) from stock_applied) as moved_products,
     (select json_agg(json_build_object(
         'line', line,
         'field', case when product_id is null then 'sku' else 'unit' end,

@@ -68,6 +68,7 @@ function chunkCtes(rows: readonly Numbered<StockCountRow>[], context: ChunkConte
     ), ${stockMovementCtes(moves, { reference: `import:${context.runId}`, tokenId: context.tokenId })}
     , chunk_outcome as (
       select ${refuseShortStock} as accepted, (select count(*) from stock_applied)::int as written,
+      (select json_agg(distinct product_id) from stock_applied) as moved_products,
       (select json_agg(json_build_object(
           'line', line,
           'field', case when product_id is null then 'sku' else 'unit' end,

@@ -15,4 +15,5 @@ export {
   moveStockOrFail,
   type TransferStockInput,
 } from './inventory.service.ts'
+export { notifyStockMoved, onStockMoved, type StockMovedListener, tellingStockMoved } from './inventory.stock-moves.ts'
 export type { LocationRow, StockReason } from './inventory.tables.ts'

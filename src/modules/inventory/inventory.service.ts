@@ -7,6 +7,7 @@ import { fieldOf, type LineRef, namesForMessage, type ResolvedLine, resolveLines
 import { type StockMovement, shortStockOf } from './inventory.fragments.ts'
 import { type Location, locationsOn, toLocation } from './inventory.locations.ts'
 import * as repo from './inventory.repository.ts'
+import { notifyStockMoved } from './inventory.stock-moves.ts'
 import type { StockReason } from './inventory.tables.ts'
 
 export interface LabelledMovement extends StockMovement {
@@ -149,7 +150,9 @@ export function createInventoryService(db: Db, cache: Cache = memoryOnlyCache())
     }))
   }
 
+  /** The API's view of what moved; the statement is committed, so the badge watcher hears of it here. */
   function summarize(outcomes: repo.MovementOutcome[]) {
+    notifyStockMoved(db, outcomes.map((o) => o.product_id))
     return outcomes.map((o) => ({
       locationId: o.location_id,
       productId: o.product_id,

@@ -17,7 +17,7 @@ import type { Db } from '../../infra/db/database.ts'
 import { decimalString } from '../../infra/decimal.ts'
 import { AppError } from '../../infra/errors.ts'
 import { type Principal, requireLocation, requireRole } from '../access/index.ts'
-import { shortStockOf } from '../inventory/index.ts'
+import { notifyStockMoved, shortStockOf } from '../inventory/index.ts'
 import * as repo from './orders.batch.repository.ts'
 import { checkImportInput, type ImportInput, importedOrder } from './orders.imports.ts'
 import { notAllowed, ORDER_TRANSITIONS } from './orders.rules.ts'
@@ -224,6 +224,7 @@ export function createOrderBatches(db: Db, options: { chunkSize?: number | undef
             }
           }
         }
+        if (written) notifyStockMoved(db, ready.flatMap((r) => r.lines.map((l) => Number(l.product_id))))
         rows.push(...ready.map((r) => importedRow(r, written)))
         record(run, results, rows)
       }

@@ -1,7 +1,9 @@
 import type { Cache } from '../../infra/cache/cache.ts'
 import type { Db } from '../../infra/db/database.ts'
-import { createIdempotentWriter } from '../../infra/idempotency/idempotency.ts'
+import { createIdempotentWriter, type Replayable } from '../../infra/idempotency/idempotency.ts'
 import { catalogCacheOf } from '../catalog/index.ts'
+import { tellingStockMoved } from '../inventory/index.ts'
+import type { Order } from './orders.mapping.ts'
 import { createCarts } from './orders.carts.ts'
 import { builtInPaymentProviders, type PaymentProviders } from './orders.payments.ts'
 import { createPlacement } from './orders.placement.ts'
@@ -28,14 +30,23 @@ export function createOrdersService(db: Db, options: OrdersServiceOptions) {
   const writes = createIdempotentWriter(db, { ttlHours: options.idempotencyKeyTtlHours ?? 24, codePrefix: 'ORDERS' })
   const payments = options.payments ?? builtInPaymentProviders({ testTimeoutMs: 3000 })
   const carts = createCarts(db, { catalog, cartTtlHours: options.cartTtlHours })
+  const { placeOrder } = createPlacement(db, { catalog, writes, payments })
+  const lifecycle = createOrderLifecycle({ writes })
+  const { returnOrderItems } = createOrderReturns({ writes })
+  // after the commit, the products an order, cancel or return moved (from the answer: no statement) — the storefront's stock badges
+  const moved = tellingStockMoved<Replayable<Pick<Order, 'lines'>>>(db, ({ body, replayed }) => (replayed ? [] : body.lines.map((l) => l.productId)))
+  const movedBack = tellingStockMoved<Replayable<{ return: { lines: { productId: number }[] } }>>(db, ({ body, replayed }) =>
+    replayed ? [] : body.return.lines.map((l) => l.productId),
+  )
   return {
     ...carts,
     ...createShipping(db, carts),
-    ...createPlacement(db, { catalog, writes, payments }),
+    placeOrder: (...args: Parameters<typeof placeOrder>) => placeOrder(...args).then(moved),
     ...createShopperOrders(db),
     ...createStaffOrders(db),
-    ...createOrderLifecycle({ writes }),
-    ...createOrderReturns({ writes }),
+    ...lifecycle,
+    cancelOrder: (...args: Parameters<typeof lifecycle.cancelOrder>) => lifecycle.cancelOrder(...args).then(moved),
+    returnOrderItems: (...args: Parameters<typeof returnOrderItems>) => returnOrderItems(...args).then(movedBack),
     ...createOrderBatches(db, { chunkSize: options.batchChunkSize }),
   }
 }

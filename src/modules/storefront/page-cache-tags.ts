@@ -1,8 +1,8 @@
 /**
  * The tags pages put on their shells. `product:<id>` and `category:<id>` are the cache keys of the
  * objects shown, so the cache's own evictions of those objects evict them (cache.ts evictMany);
- * the listing tags are evicted with any product or category. `badge:<id>` is evicted by whoever
- * moves stock across a badge threshold (`badgeTagsCrossed`).
+ * the listing tags are evicted with any product or category. `badge:<id>` is evicted by the badge
+ * watcher (badge-watcher.ts) when the stock of the product moved across a badge threshold.
  */
 export const productTag = (id: number): string => `product:${id}`
 export const categoryTag = (id: number): string => `category:${id}`

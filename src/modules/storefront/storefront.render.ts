@@ -9,6 +9,7 @@ import type { CatalogService } from '../catalog/index.ts'
 import type { CustomersService } from '../customers/index.ts'
 import type { InventoryService } from '../inventory/index.ts'
 import type { OrdersService } from '../orders/index.ts'
+import type { BadgeWatcher } from './badge-watcher.ts'
 import { fillHoles, type HoleName, type PageCache, type ShellSpec } from './page-cache.ts'
 import { csrfTokenOf } from './storefront.csrf.ts'
 import { sendVisitorCookies, type VisitorSummaries, type VisitorSummary } from './storefront.sessions.ts'
@@ -25,6 +26,8 @@ export interface StorefrontServices {
 export interface Storefront {
   services: StorefrontServices
   pageCache: PageCache
+  /** evicts product pages whose stock badge changed (badge-watcher.ts) */
+  badges: BadgeWatcher
   summaries: VisitorSummaries
   cartTtlHours: number
 }

@@ -7,6 +7,7 @@ import formbody from '@fastify/formbody'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Db } from '../../infra/db/database.ts'
 import { AppError } from '../../infra/errors.ts'
+import { type BadgeWatcherOptions, createBadgeWatcher } from './badge-watcher.ts'
 import { fillHoles, type PageCache, renderEveryTime } from './page-cache.ts'
 import { registerAccountPages } from './pages/account.pages.ts'
 import { registerCartPages } from './pages/cart.pages.ts'
@@ -23,6 +24,8 @@ export interface StorefrontOptions {
   pageCache?: PageCache | undefined
   /** how long a guest cart's cookie lasts (the carts' own expiry, BRISK_CART_TTL_HOURS) */
   cartTtlHours?: number | undefined
+  /** the stock badge watcher's timings (its timer starts with `storefront.badges.start()`) */
+  badgeWatch?: BadgeWatcherOptions | undefined
 }
 
 const ERROR_PAGES: Record<string, { status: number; heading: string }> = {
@@ -68,9 +71,16 @@ async function storefrontScope(app: FastifyInstance, storefront: Storefront): Pr
 
 /** Mounts the shop's pages at `/` beside the API (`/api`, `/docs`, `/metrics`, `/health`). */
 export async function registerStorefront(app: FastifyInstance, services: StorefrontServices, options: StorefrontOptions): Promise<Storefront> {
+  const pageCache = options.pageCache ?? renderEveryTime
+  const caching = 'enabled' in pageCache ? pageCache.enabled === true : pageCache !== renderEveryTime
+  const badges = createBadgeWatcher(
+    { db: options.db, cache: services.cache, enabled: caching, onlineStock: services.inventory.onlineStock, log: app.log },
+    options.badgeWatch,
+  )
   const storefront: Storefront = {
     services,
-    pageCache: options.pageCache ?? renderEveryTime,
+    pageCache,
+    badges,
     summaries: visitorSummaries(options.db, services.cache),
     cartTtlHours: options.cartTtlHours ?? 72,
   }

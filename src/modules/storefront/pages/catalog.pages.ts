@@ -75,7 +75,8 @@ async function searchPage(storefront: Storefront, request: FastifyRequest, reply
   const q = (query['q'] ?? '').slice(0, 100)
   const page = pageNumberOf(query)
   return sendShellPage(storefront, request, reply, {
-    key: `search:q=${encodeURIComponent(q.toLowerCase())}:page=${page}`,
+    // the query exactly as typed: the page shows it back, so "Cola" and "cola" are two shells
+    key: `search:q=${encodeURIComponent(q)}:page=${page}`,
     tags: LISTING,
     async render() {
       const [categories, listed] = await Promise.all([
@@ -99,14 +100,12 @@ function unlessNotFound(error: unknown): undefined {
   throw error
 }
 
+/** The badge from the stock in the locations that sell online (the thresholds the badge watcher evicts by). */
 const BADGES = {
   in_stock: { level: 'in', label: 'In stock' },
   few_left: { level: 'few', label: 'Only a few left' },
   sold_out: { level: 'out', label: 'Sold out' },
 } as const
-
-/** The badge from the stock in the locations that sell online (the thresholds the page cache evicts by). */
-export const stockBadge = (available: string | undefined) => BADGES[stockBadgeOf(Number(available ?? '0'))]
 
 /** The base unit first, then the product's other units, each with the price of one. */
 function unitPrices(product: Product) {
@@ -123,12 +122,16 @@ async function productPage(storefront: Storefront, request: FastifyRequest, repl
     key: `product:${id}`,
     tags: [productTag(id), badgeTag(id), LISTING_TAGS.categories],
     async render() {
+      // recorded so the badge watcher can tell when the stock crosses a threshold (badge-watcher.ts)
+      storefront.badges.rendering(id)
       const [product, categories, stock] = await Promise.all([
         catalog.getProduct(id).catch(unlessNotFound),
         catalog.listCategories(),
         inventory.onlineStock([id]),
       ])
       if (!product?.active) throw pageNotFound()
+      const badge = stockBadgeOf(Number(stock.get(id) ?? '0'))
+      storefront.badges.rendered(id, badge)
       const fractional = product.baseUnit === 'kg' || product.units.some((u) => !Number.isInteger(Number(u.factor)))
       return renderView('product', {
         title: product.name,
@@ -137,7 +140,7 @@ async function productPage(storefront: Storefront, request: FastifyRequest, repl
         activeCategoryId: product.category?.id,
         product,
         units: unitPrices(product),
-        stock: stockBadge(stock.get(id)),
+        stock: BADGES[badge],
         step: fractional ? 'any' : '1',
         minQuantity: fractional ? '0.001' : '1',
       })
