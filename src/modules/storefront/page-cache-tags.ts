@@ -20,25 +20,3 @@ export function stockBadgeOf(quantity: number, fewLeftBelow = FEW_LEFT_BELOW): S
   if (quantity <= 0) return 'sold_out'
   return quantity < fewLeftBelow ? 'few_left' : 'in_stock'
 }
-
-/** A product's sellable stock after a committed movement, and the movement (base units, signed). */
-export interface StockChange {
-  productId: number
-  quantityAfter: number | string
-  delta: number | string
-}
-
-/**
- * The `badge:<id>` tags to evict after a commit: those of the products whose badge the movements
- * changed (most sales change none, and evict nothing). From what the stock statement returns, so it
- * costs no statement.
- */
-export function badgeTagsCrossed(changes: readonly StockChange[], fewLeftBelow = FEW_LEFT_BELOW): string[] {
-  const tags = new Set<string>()
-  for (const change of changes) {
-    const after = Number(change.quantityAfter)
-    const before = after - Number(change.delta)
-    if (stockBadgeOf(before, fewLeftBelow) !== stockBadgeOf(after, fewLeftBelow)) tags.add(badgeTag(change.productId))
-  }
-  return [...tags]
-}

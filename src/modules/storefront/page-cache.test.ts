@@ -3,7 +3,7 @@ import { describe, test } from 'node:test'
 import { Cache, type CacheOptions } from '../../infra/cache/cache.ts'
 import { pollUntil, sleep } from '../../infra/cache/cache.test-support.ts'
 import { createPageCache, fillHoles, forbidInShell, HOLE_NAMES, hole, type ShellSpec } from './page-cache.ts'
-import { badgeTag, badgeTagsCrossed, LISTING_TAGS, productTag } from './page-cache-tags.ts'
+import { badgeTag, LISTING_TAGS, productTag } from './page-cache-tags.ts'
 
 function memoryCache(options: Partial<CacheOptions> = {}): Cache {
   return new Cache({ enabled: true, memoryBytes: 8 * 1024 * 1024, redisTimeoutMs: 100, ...options })
@@ -186,14 +186,4 @@ describe('holes', () => {
     const pages = createPageCache(memoryCache())
     await assert.rejects(pages.shell({ key: 'home', tags: [], render: async () => '<!--hole:cartCuont-->' }), /unknown hole "cartCuont"/)
   })
-})
-
-test('badgeTagsCrossed: only the products whose badge moved', () => {
-  const tags = badgeTagsCrossed([
-    { productId: 1, quantityAfter: '20', delta: '-1' },
-    { productId: 2, quantityAfter: '4', delta: '-1' },
-    { productId: 3, quantityAfter: '0', delta: '-2.5' },
-    { productId: 4, quantityAfter: '3', delta: '3' },
-  ])
-  assert.deepEqual(tags, [badgeTag(2), badgeTag(3), badgeTag(4)])
 })
