@@ -125,7 +125,7 @@ describe(`storefront in Chromium [${kind}]`, () => {
     await form.getByLabel('Email').fill(email)
     await form.getByLabel('Password').fill('correct horse battery')
     await snap('08-sign-up')
-    await clickThrough(page, () => form.getByRole('button', { name: 'Create account' }).click(), /\/account$/)
+    await clickThrough(page, () => form.getByRole('button', { name: 'Create account' }).click(), /\/account\?notice=[\w.-]+$/)
     await page.getByRole('status').filter({ hasText: `Welcome, ${name}!` }).waitFor()
     assert.equal(await page.locator('.cart-link .badge').textContent(), '2', 'the cart came along')
   }

@@ -27,6 +27,26 @@ describeEachDatabase('storefront pages', (ctx) => {
     await app?.close()
   })
 
+  test('a flash message rides in the redirect, signed for its visitor: its page is a cached shell that sets no cookie; forged or forwarded, it shows nothing', async () => {
+    await seeded()
+    const shopper = new Shopper(app)
+    await shopper.get(`/p/${ids.cola}`)
+    await shopper.get(`/p/${ids.cola}`) // the shell is cached now
+    const posted = await shopper.post('/cart/add', { productId: String(ids.cola), quantity: '2' })
+    assert.equal(posted.status, 303)
+    const location = String(posted.headers['location'])
+    assert.match(location, new RegExp(`^/p/${ids.cola}\\?notice=`))
+    const shown = await shopper.get(location)
+    assert.equal(shown.headers['x-page-cache'], 'hit')
+    assert.deepEqual(shown.setCookies, [])
+    assert.match(shown.body, /class="flash flash-ok"/)
+    const other = new Shopper(app)
+    await other.get('/')
+    assert.doesNotMatch((await other.get(location)).body, /class="flash/, "another visitor's notice shows nothing")
+    const forged = location.replace(/notice=o\.[\w-]+\./, `notice=o.${Buffer.from('Your account is locked: call us').toString('base64url')}.`)
+    assert.doesNotMatch((await shopper.get(forged)).body, /class="flash/, 'a crafted notice shows nothing')
+  })
+
   test('every page answers with the demo shop, as HTML with the holes filled', async () => {
     await seeded()
     const shopper = new Shopper(app)

@@ -5,14 +5,14 @@
  * the storefront's scope, not by the API's bearer hook: a cached page must be able to answer from
  * the visitor summary below without the session lookup's statement.
  */
-import { createHash, randomBytes } from 'node:crypto'
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Cache } from '../../infra/cache/cache.ts'
 import type { Db } from '../../infra/db/database.ts'
 import type { CustomerSession, CustomersService } from '../customers/index.ts'
 import { findVisitorSummaries } from './storefront.repository.ts'
 
-export const COOKIES = { session: 'brisk_session', cart: 'brisk_cart', csrf: 'brisk_csrf', flash: 'brisk_flash' } as const
+export const COOKIES = { session: 'brisk_session', cart: 'brisk_cart', csrf: 'brisk_csrf' } as const
 
 const SESSION_TOKEN = /^bcs_[\w-]{43}$/
 const CART_TOKEN = /^bct_[\w-]{43}$/
@@ -58,12 +58,24 @@ function cookieOf(request: FastifyRequest, name: string, pattern: RegExp): strin
   return value !== undefined && pattern.test(value) ? value : undefined
 }
 
-function flashOf(request: FastifyRequest): Flash | undefined {
-  const raw = request.cookies[COOKIES.flash]
-  if (!raw) return undefined
-  const kind = raw.startsWith('e.') ? 'error' : 'ok'
-  const text = Buffer.from(raw.slice(2), 'base64url').toString('utf8').slice(0, 500)
-  return text ? { kind, text } : undefined
+/**
+ * A flash message travels in the redirect's URL (`?notice=`), signed with the visitor's CSRF
+ * secret — not in a cookie, whose clearing would put a Set-Cookie on the cached page that shows
+ * it. Only its own visitor sees it (a forwarded link shows nothing), and no one can craft one.
+ */
+const NOTICE = /^([oe])\.([\w-]{1,600})\.([\w-]{22})$/
+
+const noticeMac = (csrfSecret: string, payload: string) =>
+  createHmac('sha256', csrfSecret).update(`brisk-storefront-notice|${payload}`).digest('base64url').slice(0, 22)
+
+function flashOf(request: FastifyRequest, csrfSecret: string | undefined): Flash | undefined {
+  const raw = (request.query as Record<string, unknown> | undefined)?.['notice']
+  const match = typeof raw === 'string' && csrfSecret !== undefined ? NOTICE.exec(raw) : null
+  if (!match) return undefined
+  const mac = Buffer.from(match[3]!)
+  if (!timingSafeEqual(mac, Buffer.from(noticeMac(csrfSecret!, `${match[1]}.${match[2]}`)))) return undefined
+  const text = Buffer.from(match[2]!, 'base64url').toString('utf8').slice(0, 300)
+  return text ? { kind: match[1] === 'e' ? 'error' : 'ok', text } : undefined
 }
 
 export function visitorOf(request: FastifyRequest): Visitor {
@@ -73,7 +85,7 @@ export function visitorOf(request: FastifyRequest): Visitor {
     cartToken: cookieOf(request, COOKIES.cart, CART_TOKEN),
     csrfSecret: csrfSecret ?? randomBytes(32).toString('base64url'),
     isNew: csrfSecret === undefined,
-    flash: flashOf(request),
+    flash: flashOf(request, csrfSecret),
   }
 }
 
@@ -89,19 +101,27 @@ function cookieOptions(request: FastifyRequest, maxAgeSeconds?: number) {
 
 const YEAR_SECONDS = 365 * 86_400
 
-/**
- * The cookies a response needs, and no other: a new visitor's CSRF secret, and clearing a flash
- * that this response shows. A page answered from a cached shell sets nothing else.
- */
+/** The one cookie a page may set: a new visitor's CSRF secret. A page answered from a cached shell sets nothing else. */
 export function sendVisitorCookies(request: FastifyRequest, reply: FastifyReply): void {
   const visitor = request.visitor
   if (visitor.isNew) reply.setCookie(COOKIES.csrf, visitor.csrfSecret, cookieOptions(request, YEAR_SECONDS))
-  if (visitor.flash) reply.clearCookie(COOKIES.flash, { path: '/' })
 }
 
-export function setFlash(request: FastifyRequest, reply: FastifyReply, flash: Flash): void {
-  const value = `${flash.kind === 'error' ? 'e' : 'o'}.${Buffer.from(flash.text.slice(0, 300)).toString('base64url')}`
-  reply.setCookie(COOKIES.flash, value, cookieOptions(request, 60))
+const pendingFlashes = new WeakMap<FastifyReply, Flash>()
+
+/** The flash message the page this POST redirects to shows: see `flashed`. */
+export function setFlash(_request: FastifyRequest, reply: FastifyReply, flash: Flash): void {
+  pendingFlashes.set(reply, flash)
+}
+
+/** `location` with the reply's flash message, signed for this visitor, as its `notice`. */
+export function flashed(request: FastifyRequest, reply: FastifyReply, location: string): string {
+  const flash = pendingFlashes.get(reply)
+  if (!flash) return location
+  // a new visitor's secret goes out with this very response (sendVisitorCookies)
+  const payload = `${flash.kind === 'error' ? 'e' : 'o'}.${Buffer.from(flash.text.slice(0, 300)).toString('base64url')}`
+  const notice = `${payload}.${noticeMac(request.visitor.csrfSecret, payload)}`
+  return `${location}${location.includes('?') ? '&' : '?'}notice=${notice}`
 }
 
 export function setSessionCookie(request: FastifyRequest, reply: FastifyReply, token: string, expiresAt: string): void {

@@ -9,7 +9,7 @@ import { AppError, invalid } from '../../../infra/errors.ts'
 import { checkCsrf } from '../storefront.csrf.ts'
 import { type Form, formOf, localPath, queryOf, required } from '../storefront.forms.ts'
 import { redirectAfterPost, type Storefront, sendPrivatePage } from '../storefront.render.ts'
-import { COOKIES, clearCookie, setFlash, setSessionCookie } from '../storefront.sessions.ts'
+import { COOKIES, clearCookie, flashed, setFlash, setSessionCookie } from '../storefront.sessions.ts'
 import { shopperOf } from './cart.pages.ts'
 
 const PASSWORD_MIN = 10
@@ -41,7 +41,7 @@ async function startSession(storefront: Storefront, request: FastifyRequest, rep
   setSessionCookie(request, reply, session.token, session.expiresAt)
   if (request.visitor.cartToken !== undefined) clearCookie(reply, COOKIES.cart)
   setFlash(request, reply, { kind: 'ok', text: `Welcome, ${session.customer.name}!` })
-  return redirectAfterPost(reply, localPath(form['next'], '/account'))
+  return redirectAfterPost(reply, flashed(request, reply, localPath(form['next'], '/account')))
 }
 
 /** A refusal the shopper can fix is shown on the form; anything else is the error page's. */
@@ -87,7 +87,7 @@ async function signOut(storefront: Storefront, request: FastifyRequest, reply: F
   await storefront.summaries.forget(request.visitor)
   clearCookie(reply, COOKIES.session)
   setFlash(request, reply, { kind: 'ok', text: 'You are signed out.' })
-  return redirectAfterPost(reply, '/')
+  return redirectAfterPost(reply, flashed(request, reply, '/'))
 }
 
 async function accountPage(storefront: Storefront, request: FastifyRequest, reply: FastifyReply) {

@@ -10,7 +10,7 @@ import type { CartCaller, PricedCart } from '../../orders/index.ts'
 import { checkCsrf } from '../storefront.csrf.ts'
 import { formOf, idParam } from '../storefront.forms.ts'
 import { redirectAfterPost, type Storefront, sendPrivatePage } from '../storefront.render.ts'
-import { COOKIES, clearCookie, customerSessionOf, setCartCookie, setFlash } from '../storefront.sessions.ts'
+import { COOKIES, clearCookie, customerSessionOf, flashed, setCartCookie, setFlash } from '../storefront.sessions.ts'
 import { quantity as formatQuantity, unitName } from '../storefront.views.ts'
 
 /** The shopper of a per-visitor page or a write: the session checked for real, and their cart's caller. */
@@ -67,7 +67,7 @@ async function cartWrite(
     setFlash(request, reply, { kind: 'error', text: error.message })
   }
   await storefront.summaries.forget(request.visitor)
-  return redirectAfterPost(reply, back)
+  return redirectAfterPost(reply, flashed(request, reply, back))
 }
 
 async function addToCart(storefront: Storefront, request: FastifyRequest, reply: FastifyReply) {

@@ -11,7 +11,7 @@ import type { ShippingOption } from '../../orders/index.ts'
 import { checkCsrf } from '../storefront.csrf.ts'
 import { type Form, formOf, idParam, optional, pageNotFound, queryOf, required } from '../storefront.forms.ts'
 import { redirectAfterPost, type Storefront, sendPrivatePage } from '../storefront.render.ts'
-import { setFlash } from '../storefront.sessions.ts'
+import { flashed, setFlash } from '../storefront.sessions.ts'
 import { cartOf, type Shopper, shopperOf } from './cart.pages.ts'
 
 /** The countries the form offers (any ISO code is accepted); Germany first, the demo's home. */
@@ -56,7 +56,7 @@ async function renderCheckout(
   const cart = await cartOf(storefront, shopper.caller)
   if (cart.lines.length === 0) {
     setFlash(request, reply, { kind: 'error', text: 'Your cart is empty: add something before checking out.' })
-    return redirectAfterPost(reply, '/cart')
+    return redirectAfterPost(reply, flashed(request, reply, '/cart'))
   }
   const country = countryOf(page.form['country'])
   const shipping = await shippingFor(storefront, shopper, country.code)
