@@ -6,21 +6,15 @@
  * left. Timings are printed by the scenario, never asserted here.
  */
 import assert from 'node:assert/strict'
-import fs from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
-import { after, afterEach, before, beforeEach, describe, mock, test } from 'node:test'
-import { PGlite } from '@electric-sql/pglite'
-import pg from 'pg'
-import { pgliteTemplate, testDatabaseUrl } from '../../test/db.ts'
+import { afterEach, beforeEach, describe, mock, test } from 'node:test'
+import { testDatabaseUrl } from '../../test/db.ts'
 import { loadConfig } from '../config/config.ts'
-import { pgliteParsers } from '../infra/db/type-parsers.ts'
 import { batchOrdersScenario, type Summary } from './batch-orders/index.ts'
+import { useBenchDatabase } from './bench.test-support.ts'
+
+const benchDb = useBenchDatabase('bench')
 
 const config = loadConfig(testDatabaseUrl ? { BRISK_DATABASE_URL: testDatabaseUrl } : {})
-// on PGlite the runs share a folder loaded from the migrated template (a scratch one takes seconds to create)
-let pgliteFolder: string | undefined
-const where = () => (pgliteFolder ? { database: pgliteFolder } : {})
 
 type Printed = Summary & { scenario: string; database: string; operation: string }
 
@@ -29,7 +23,7 @@ async function runJson(options: Record<string, string>): Promise<Printed> {
   mock.method(console, 'log', (...args: unknown[]) => stdout.push(args.join(' ')))
   mock.method(process.stderr, 'write', () => true)
   try {
-    await batchOrdersScenario.run(config, { ...options, ...where(), json: true })
+    await batchOrdersScenario.run(config, { ...options, ...benchDb.where(), json: true })
   } finally {
     mock.restoreAll()
   }
@@ -37,32 +31,11 @@ async function runJson(options: Record<string, string>): Promise<Printed> {
   return JSON.parse(stdout[0]!) as Printed
 }
 
-async function scratchLeft(database: string): Promise<boolean> {
-  if (pgliteFolder) return false
-  const name = /\b(brisk_bench_[0-9a-f]{8})\b/.exec(database)?.[1]
-  assert.ok(name, `names no scratch database: ${database}`)
-  const client = new pg.Client({ connectionString: testDatabaseUrl })
-  await client.connect()
-  try {
-    return (await client.query('select 1 from pg_database where datname = $1', [name])).rows.length > 0
-  } finally {
-    await client.end()
-  }
-}
 
 const statementsOf = (printed: Printed, size: number, variant: 'naive' | 'brisk') =>
   printed.results.find((r) => r.size === size && r.variant === variant)!.statements
 
 describe('brisk bench batch-orders', () => {
-  before(async () => {
-    if (testDatabaseUrl) return
-    pgliteFolder = fs.mkdtempSync(path.join(os.tmpdir(), 'brisk-test-bench-'))
-    const pglite = await PGlite.create({ dataDir: pgliteFolder, parsers: pgliteParsers, loadDataDir: await pgliteTemplate() })
-    await pglite.close()
-  })
-  after(() => {
-    if (pgliteFolder) fs.rmSync(pgliteFolder, { recursive: true, force: true })
-  })
   beforeEach(() => {
     process.exitCode = undefined
   })
@@ -80,7 +53,7 @@ describe('brisk bench batch-orders', () => {
     assert.deepEqual(printed.seed003, { statements: 3, maxStatements: 3, met: true })
     assert.deepEqual(printed.checks, { stockDrift: 0, rollupOrdersOff: 0, rollupNetOff: 0, ordersWithoutEvent: 0 })
     assert.deepEqual(printed.ratios.map((r) => r.size), [10, 50])
-    assert.equal(await scratchLeft(printed.database), false)
+    assert.equal(await benchDb.scratchLeft(printed.database), false)
   })
 
   test('import: brisk in 4 statements (the log, a lookup, a write), naive at least one per order; stock, ledger and rollups agree', async () => {
@@ -91,7 +64,7 @@ describe('brisk bench batch-orders', () => {
     }
     assert.equal(printed.seed003, null, "seed 003's case is mark-paid")
     assert.deepEqual(printed.checks, { stockDrift: 0, rollupOrdersOff: 0, rollupNetOff: 0, ordersWithoutEvent: 0 })
-    assert.equal(await scratchLeft(printed.database), false)
+    assert.equal(await benchDb.scratchLeft(printed.database), false)
   })
 
   test('bad options are refused before anything runs', async () => {

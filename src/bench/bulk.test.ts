@@ -8,22 +8,17 @@
  * printed by the scenario, never asserted here.
  */
 import assert from 'node:assert/strict'
-import fs from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
-import { after, afterEach, before, beforeEach, describe, mock, test } from 'node:test'
-import { PGlite } from '@electric-sql/pglite'
-import pg from 'pg'
-import { pgliteTemplate, testDatabaseUrl } from '../../test/db.ts'
+import { afterEach, beforeEach, describe, mock, test } from 'node:test'
+import { testDatabaseUrl } from '../../test/db.ts'
 import { loadConfig } from '../config/config.ts'
-import { pgliteParsers } from '../infra/db/type-parsers.ts'
 import { importKinds } from '../modules/imports/index.ts'
 import { bulkScenario, type Summary } from './bulk/index.ts'
 import { FLOOR_ON_PGLITE } from './bulk/floor.ts'
+import { useBenchDatabase } from './bench.test-support.ts'
+
+const benchDb = useBenchDatabase('bulk')
 
 const config = loadConfig(testDatabaseUrl ? { BRISK_DATABASE_URL: testDatabaseUrl } : {})
-let pgliteFolder: string | undefined
-const where = () => (pgliteFolder ? { database: pgliteFolder } : {})
 const SIZE = 200
 const CHUNK = 50
 /** products: begin, the catalog chunk upsert (1 lookup, 2 writes), the run moved forward, commit; the others write in one */
@@ -39,7 +34,7 @@ async function runJson(options: Record<string, string>): Promise<Printed> {
   mock.method(console, 'log', (...args: unknown[]) => stdout.push(args.join(' ')))
   mock.method(process.stderr, 'write', () => true)
   try {
-    await bulkScenario.run(config, { size: String(SIZE), chunk: String(CHUNK), tills: '2', idle: '0.2', ...options, ...where(), json: true })
+    await bulkScenario.run(config, { size: String(SIZE), chunk: String(CHUNK), tills: '2', idle: '0.2', ...options, ...benchDb.where(), json: true })
   } finally {
     mock.restoreAll()
   }
@@ -47,25 +42,13 @@ async function runJson(options: Record<string, string>): Promise<Printed> {
   return JSON.parse(stdout[0]!) as Printed
 }
 
-async function scratchLeft(database: string): Promise<boolean> {
-  if (pgliteFolder) return false
-  const name = /\b(brisk_bench_[0-9a-f]{8})\b/.exec(database)?.[1]
-  assert.ok(name, `names no scratch database: ${database}`)
-  const client = new pg.Client({ connectionString: testDatabaseUrl })
-  await client.connect()
-  try {
-    return (await client.query('select 1 from pg_database where datname = $1', [name])).rows.length > 0
-  } finally {
-    await client.end()
-  }
-}
 
 /** What holds for every operation: rows, statements, tills, the floor only where it can run. */
 async function assertInvariants(printed: Printed, operation: string): Promise<void> {
   const variants = printed.results.map((r) => r.variant)
-  const expected = ['naive', ...(importKinds[operation as keyof typeof importKinds] ? ['brisk'] : []), ...(pgliteFolder ? [] : ['floor'])]
+  const expected = ['naive', ...(importKinds[operation as keyof typeof importKinds] ? ['brisk'] : []), ...(benchDb.onPglite() ? [] : ['floor'])]
   assert.deepEqual(variants, expected)
-  if (pgliteFolder) assert.ok(printed.notRun.includes(FLOOR_ON_PGLITE))
+  if (benchDb.onPglite()) assert.ok(printed.notRun.includes(FLOOR_ON_PGLITE))
   assert.deepEqual(printed.checks, { rowsOff: [], tillErrors: 0 })
   for (const r of printed.results) {
     assert.equal(r.rows, SIZE, `${r.variant} landed every row`)
@@ -77,7 +60,7 @@ async function assertInvariants(printed: Printed, operation: string): Promise<vo
   const floor = printed.results.find((r) => r.variant === 'floor')
   if (floor) assert.ok(floor.statements <= 4, `floor: ${floor.statements} statements`)
   assert.ok(printed.idle && printed.idle.sales > 0 && printed.idle.errors === 0, 'the tills sold alone first')
-  assert.equal(await scratchLeft(printed.database), false)
+  assert.equal(await benchDb.scratchLeft(printed.database), false)
 }
 
 function assertBrisk(printed: Printed, operation: keyof typeof PER_RUN): void {
@@ -91,15 +74,6 @@ function assertBrisk(printed: Printed, operation: keyof typeof PER_RUN): void {
 }
 
 describe('brisk bench bulk', () => {
-  before(async () => {
-    if (testDatabaseUrl) return
-    pgliteFolder = fs.mkdtempSync(path.join(os.tmpdir(), 'brisk-test-bulk-'))
-    const pglite = await PGlite.create({ dataDir: pgliteFolder, parsers: pgliteParsers, loadDataDir: await pgliteTemplate() })
-    await pglite.close()
-  })
-  after(() => {
-    if (pgliteFolder) fs.rmSync(pgliteFolder, { recursive: true, force: true })
-  })
   beforeEach(() => {
     process.exitCode = undefined
   })

@@ -8,22 +8,18 @@ import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import net from 'node:net'
 import path from 'node:path'
-import os from 'node:os'
-import { after, afterEach, before, beforeEach, describe, mock, test } from 'node:test'
-import { PGlite } from '@electric-sql/pglite'
-import pg from 'pg'
-import { pgliteTemplate, testDatabaseUrl } from '../../test/db.ts'
+import { afterEach, beforeEach, describe, mock, test } from 'node:test'
+import { testDatabaseUrl } from '../../test/db.ts'
 import { loadConfig } from '../config/config.ts'
-import { pgliteParsers } from '../infra/db/type-parsers.ts'
 import { cacheInvalidationScenario, type VariantResult as ChangeResult } from './cache-invalidation/index.ts'
 import { catalogReadScenario, type VariantResult } from './catalog-read/index.ts'
-import { interruptRun } from './bench.test-support.ts'
+import { interruptRun, useBenchDatabase } from './bench.test-support.ts'
 import { childrenOf } from './children.ts'
+
+const benchDb = useBenchDatabase('bench')
 
 // On PostgreSQL each run makes its scratch database; PGlite's take seconds each, so there the runs share a folder of the test's own
 const config = loadConfig(testDatabaseUrl ? { BRISK_DATABASE_URL: testDatabaseUrl } : {})
-let pgliteFolder: string | undefined
-const where = () => (pgliteFolder ? { database: pgliteFolder } : {})
 const hasRedisServer = (process.env['PATH'] ?? '').split(path.delimiter).some((d) => d !== '' && fs.existsSync(path.join(d, 'redis-server')))
 const noRedisServer = hasRedisServer ? false : 'no redis-server on the PATH: the bench starts one of its own'
 
@@ -38,19 +34,6 @@ function captureOutput() {
   return { stdout, progress: () => stderr.join('') }
 }
 
-/** Whether what a run printed names a scratch database that still exists. */
-async function scratchLeft(text: string): Promise<boolean> {
-  if (pgliteFolder) return false
-  const name = /\b(brisk_bench_[0-9a-f]{8})\b/.exec(text)?.[1]
-  assert.ok(name && testDatabaseUrl, `names no scratch database: ${text.slice(0, 300)}`)
-  const client = new pg.Client({ connectionString: testDatabaseUrl })
-  await client.connect()
-  try {
-    return (await client.query('select 1 from pg_database where datname = $1', [name])).rows.length > 0
-  } finally {
-    await client.end()
-  }
-}
 
 function answers(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -66,15 +49,6 @@ async function redisLeft(description: string | null): Promise<boolean> {
 }
 
 describe('brisk bench catalog-read and cache-invalidation', () => {
-  before(async () => {
-    if (testDatabaseUrl) return
-    pgliteFolder = fs.mkdtempSync(path.join(os.tmpdir(), 'brisk-test-bench-'))
-    const pglite = await PGlite.create({ dataDir: pgliteFolder, parsers: pgliteParsers, loadDataDir: await pgliteTemplate() })
-    await pglite.close()
-  })
-  after(() => {
-    if (pgliteFolder) fs.rmSync(pgliteFolder, { recursive: true, force: true })
-  })
   let output: ReturnType<typeof captureOutput>
   let childrenBefore: number[]
   beforeEach(() => {
@@ -84,7 +58,7 @@ describe('brisk bench catalog-read and cache-invalidation', () => {
   afterEach(() => mock.restoreAll())
 
   test('catalog-read: cache off reads the database on every lookup, a warm memory tier never', async () => {
-    await catalogReadScenario.run(config, { ...TINY_READS, ...where() })
+    await catalogReadScenario.run(config, { ...TINY_READS, ...benchDb.where() })
     mock.restoreAll()
     assert.equal(output.stdout.length, 1, 'stdout is one JSON document')
     const printed = JSON.parse(output.stdout[0]!) as {
@@ -114,14 +88,14 @@ describe('brisk bench catalog-read and cache-invalidation', () => {
     assert.ok(printed.targets.some((t) => t.target.includes('0 SQL statements') && t.met))
     assert.ok(printed.inProcessHits!.gets > 0)
     if (!hasRedisServer) assert.match(printed.notes.join('\n'), /no memory \+ Redis variant/)
-    assert.equal(await scratchLeft(printed.database), false)
+    assert.equal(await benchDb.scratchLeft(printed.database), false)
     assert.equal(await redisLeft(printed.redis), false)
     assert.deepEqual(childrenOf(process.pid), childrenBefore, 'the load client and the redis-server are gone')
   })
 
   test('catalog-read: Ctrl+C stops it, prints no figures, and leaves no database, child process or Redis', async () => {
     const listening = process.listeners('SIGINT')
-    const running = catalogReadScenario.run(config, { ...TINY_READS, ...where(), duration: '120', hits: '0', variants: 'memory,redis' })
+    const running = catalogReadScenario.run(config, { ...TINY_READS, ...benchDb.where(), duration: '120', hits: '0', variants: 'memory,redis' })
     const end = Date.now() + 30_000
     while (!output.progress().includes('measuring') && Date.now() < end) await new Promise((r) => setTimeout(r, 20))
     assert.equal(await interruptRun(running, listening), 130)
@@ -129,13 +103,13 @@ describe('brisk bench catalog-read and cache-invalidation', () => {
     assert.deepEqual(output.stdout, [])
     const progress = output.progress()
     assert.match(progress, /interrupted, no figures/)
-    assert.equal(await scratchLeft(progress), false)
+    assert.equal(await benchDb.scratchLeft(progress), false)
     assert.equal(await redisLeft(/redis-server of its own on (\S+)/.exec(progress)?.[1] ?? null), false)
     assert.deepEqual(childrenOf(process.pid), childrenBefore)
   })
 
   test('cache-invalidation: B shows every price change A made, with the cache off and over the Redis bus', { skip: noRedisServer }, async () => {
-    await cacheInvalidationScenario.run(config, { ...where(), changes: '20', products: '5', json: true })
+    await cacheInvalidationScenario.run(config, { ...benchDb.where(), changes: '20', products: '5', json: true })
     mock.restoreAll()
     const printed = JSON.parse(output.stdout[0]!) as { database: string; redis: string; results: Record<string, ChangeResult> }
     const { off, redis } = printed.results
@@ -148,7 +122,7 @@ describe('brisk bench catalog-read and cache-invalidation', () => {
     assert.equal(off!.firstRead, 20)
     // B's memory tier held every product: only an eviction over the bus could make it read a new price
     assert.ok(redis!.busP50Ms !== null && off!.busP50Ms === null)
-    assert.equal(await scratchLeft(printed.database), false)
+    assert.equal(await benchDb.scratchLeft(printed.database), false)
     assert.equal(await redisLeft(printed.redis), false)
     assert.deepEqual(childrenOf(process.pid), childrenBefore)
   })

@@ -6,44 +6,17 @@
  * database or child process behind. No timing is asserted.
  */
 import assert from 'node:assert/strict'
-import fs from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
-import { after, before, mock, test } from 'node:test'
-import { PGlite } from '@electric-sql/pglite'
-import pg from 'pg'
-import { pgliteTemplate, testDatabaseUrl } from '../../test/db.ts'
+import { mock, test } from 'node:test'
+import { testDatabaseUrl } from '../../test/db.ts'
 import { loadConfig } from '../config/config.ts'
-import { pgliteParsers } from '../infra/db/type-parsers.ts'
 import { childrenOf } from './children.ts'
 import { type PageChecks, type Results, storefrontScenario } from './storefront/index.ts'
+import { useBenchDatabase } from './bench.test-support.ts'
 
-// On PostgreSQL the run makes its scratch database; on PGlite it runs in a folder of the test's own (a scratch one takes seconds)
+const benchDb = useBenchDatabase('bench-storefront')
+
 const config = loadConfig(testDatabaseUrl ? { BRISK_DATABASE_URL: testDatabaseUrl } : {})
-let pgliteFolder: string | undefined
 
-before(async () => {
-  if (testDatabaseUrl) return
-  pgliteFolder = fs.mkdtempSync(path.join(os.tmpdir(), 'brisk-test-bench-storefront-'))
-  const pglite = await PGlite.create({ dataDir: pgliteFolder, parsers: pgliteParsers, loadDataDir: await pgliteTemplate() })
-  await pglite.close()
-})
-after(() => {
-  if (pgliteFolder) fs.rmSync(pgliteFolder, { recursive: true, force: true })
-})
-
-async function scratchLeft(database: string): Promise<boolean> {
-  if (pgliteFolder) return false
-  const name = /\b(brisk_bench_[0-9a-f]{8})\b/.exec(database)?.[1]
-  assert.ok(name && testDatabaseUrl, `names no scratch database: ${database}`)
-  const client = new pg.Client({ connectionString: testDatabaseUrl })
-  await client.connect()
-  try {
-    return (await client.query('select 1 from pg_database where datname = $1', [name])).rows.length > 0
-  } finally {
-    await client.end()
-  }
-}
 
 test('storefront bench: cached pages are the full render’s bytes, from the cache, with 0 statements; uncached ones read the database', async () => {
   const childrenBefore = childrenOf(process.pid)
@@ -51,7 +24,7 @@ test('storefront bench: cached pages are the full render’s bytes, from the cac
   mock.method(console, 'log', (...args: unknown[]) => stdout.push(args.join(' ')))
   mock.method(process.stderr, 'write', () => true)
   try {
-    const where = pgliteFolder ? { database: pgliteFolder } : {}
+    const where = benchDb.where()
     await storefrontScenario.run(config, { ...where, duration: '0.3', warmup: '0', rounds: '1', clients: '2', products: '6', json: true })
   } finally {
     mock.restoreAll()
@@ -89,6 +62,6 @@ test('storefront bench: cached pages are the full render’s bytes, from the cac
   assert.equal(met('bytes of a full render'), true)
   assert.equal(met('0 statements per page'), true)
   for (const words of ['p50', 'p99', '20×', '60 %']) assert.equal(typeof met(words), 'boolean', words)
-  assert.equal(await scratchLeft(printed.database), false)
+  assert.equal(await benchDb.scratchLeft(printed.database), false)
   assert.deepEqual(childrenOf(process.pid), childrenBefore, 'the load client is gone')
 })
