@@ -20,7 +20,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { randomBytes } from 'node:crypto'
 import type { Cache } from '../../infra/cache/cache.ts'
-import { HOLE_NAMES, type PageCache, type Shell, type ShellSpec } from './page-cache.ts'
+import { type CompiledShell, compileShell, HOLE_NAMES, type PageCache, type Shell, type ShellSpec } from './page-cache.ts'
 
 /** A shell as cached: plain JSON, shared by every reader of the process. */
 export interface ShellDoc {
@@ -137,6 +137,8 @@ class TieredPageCache implements CountedPageCache {
   readonly #maxSpecs: number
   /** shells this process rendered: a reader that got one did not hit */
   readonly #rendered = new WeakSet<ShellDoc>()
+  /** each cached shell split at its holes, made on its first read: it goes when the tiers drop the shell */
+  readonly #compiled = new WeakMap<ShellDoc, CompiledShell>()
   /** re-renders of stale shells under way, by key: concurrent readers of a stale shell join one */
   readonly #rerenders = new Map<string, Promise<ShellDoc>>()
 
@@ -158,6 +160,19 @@ class TieredPageCache implements CountedPageCache {
     return this.#specs.size
   }
 
+  cachedShell(spec: ShellSpec): CompiledShell | undefined {
+    const doc = this.#cache.peekCachedDoc('pageShell', spec.key)
+    if (doc === undefined || doc === null || this.#isCurrentInMemory(doc) !== true) return undefined
+    this.#remember(spec)
+    this.counters.hits++
+    let compiled = this.#compiled.get(doc)
+    if (compiled === undefined) {
+      compiled = compileShell(doc.html)
+      this.#compiled.set(doc, compiled)
+    }
+    return compiled
+  }
+
   async shell(spec: ShellSpec): Promise<Shell> {
     this.#remember(spec)
     let doc: ShellDoc | undefined = this.#cache.peekCachedDoc('pageShell', spec.key) ?? undefined
@@ -167,7 +182,7 @@ class TieredPageCache implements CountedPageCache {
       doc = (await this.#cache.findCachedDocs('pageShell', [spec.key], true)).get(spec.key)
       hit = doc !== undefined && !this.#rendered.has(doc)
     }
-    if (doc === undefined || !(await this.#isCurrent(doc))) {
+    if (doc === undefined || !(this.#isCurrentInMemory(doc) ?? (await this.#isCurrent(doc)))) {
       doc = await this.#rerender(spec, doc !== undefined)
       hit = false
     }
@@ -188,18 +203,25 @@ class TieredPageCache implements CountedPageCache {
     if (this.#specs.size > this.#maxSpecs) this.#specs.delete(this.#specs.keys().next().value!)
   }
 
-  /** Whether no tag of `doc` moved since it was rendered: synchronous while every version is in memory. */
-  #isCurrent(doc: ShellDoc): boolean | Promise<boolean> {
-    const unknown: string[] = []
+  /** Whether no tag of `doc` moved since it was rendered, from memory alone: undefined when a version is not there. */
+  #isCurrentInMemory(doc: ShellDoc): boolean | undefined {
+    let known = true
     for (let i = 0; i < doc.tags.length; i++) {
       const version = this.#cache.peekCachedDoc('pageTag', doc.tags[i]!)
-      if (version === undefined || version === null) unknown.push(doc.tags[i]!)
+      if (version === undefined || version === null) known = false
       else if (version !== doc.versions[i]) return false
     }
-    if (unknown.length === 0) return true
-    return this.#cache.findCachedDocs('pageTag', unknown, true).then((versions) =>
-      doc.tags.every((tag, i) => !versions.has(tag) || versions.get(tag) === doc.versions[i]),
-    )
+    return known ? true : undefined
+  }
+
+  /** The rest of `#isCurrentInMemory`: the versions memory does not hold, from Redis (or new). */
+  async #isCurrent(doc: ShellDoc): Promise<boolean> {
+    const unknown = doc.tags.filter((tag) => {
+      const version = this.#cache.peekCachedDoc('pageTag', tag)
+      return version === undefined || version === null
+    })
+    const versions = await this.#cache.findCachedDocs('pageTag', unknown, true)
+    return doc.tags.every((tag, i) => !versions.has(tag) || versions.get(tag) === doc.versions[i])
   }
 
   /** The loader of `pageShell`: every page it has a spec for (one without is left out, and rendered by its reader). */

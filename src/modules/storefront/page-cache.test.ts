@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { Cache, type CacheOptions } from '../../infra/cache/cache.ts'
 import { pollUntil, sleep } from '../../infra/cache/cache.test-support.ts'
-import { createPageCache, fillHoles, forbidInShell, HOLE_NAMES, hole, type ShellSpec } from './page-cache.ts'
+import { compileShell, createPageCache, fillHoles, fillShell, forbidInShell, HOLE_NAMES, hole, type ShellSpec } from './page-cache.ts'
 import { badgeTag, LISTING_TAGS, productTag } from './page-cache-tags.ts'
 
 function memoryCache(options: Partial<CacheOptions> = {}): Cache {
@@ -62,6 +62,24 @@ describe('page cache', () => {
     await Promise.all(Array.from({ length: 20 }, () => pages.shell(one)))
     assert.equal(one.renders, 3, 'the readers of a stale shell join one render')
     assert.equal(pages.counters.stale, 3, 'counted once per re-render')
+  })
+
+  test('cachedShell: a current shell in memory, compiled once, without a promise; stale or unknown: undefined', async () => {
+    const cache = memoryCache()
+    const pages = createPageCache(cache)
+    const product = page('product:1', [productTag(1)])
+    assert.equal(pages.cachedShell?.(product), undefined, 'never rendered')
+    await pages.shell(product)
+    const hits = pages.counters.hits
+    const compiled = pages.cachedShell?.(product)
+    assert.ok(compiled)
+    assert.equal(pages.cachedShell?.(product), compiled, 'compiled once per cached shell')
+    assert.equal(pages.counters.hits, hits + 2)
+    assert.equal(fillShell(compiled, { customerName: 'Ann' }).toString(), fillHoles((await pages.shell(product)).html, { customerName: 'Ann' }))
+    await pages.evictTags([productTag(1)])
+    assert.equal(pages.cachedShell?.(product), undefined, 'its tag moved')
+    assert.equal((await pages.shell(product)).hit, false)
+    assert.ok(pages.cachedShell?.(product))
   })
 
   test("the cache's own eviction of a product or category evicts its pages and the listings, nothing else", async () => {
@@ -159,6 +177,15 @@ describe('holes', () => {
     const filled = fillHoles(`${allHoles}${allHoles}`, { customerName: 'Ann', cartCount: '3', csrf: 'tok' })
     assert.equal(filled, '<p>Ann|3||tok</p><p>Ann|3||tok</p>')
     assert.doesNotMatch(filled, /<!--hole:/)
+  })
+
+  test('fillShell is fillHoles as UTF-8 bytes, whatever the text around and in the holes', () => {
+    const shell = `€ <b>${hole('customerName')}</b>${hole('cartCount')}${hole('cartCount')} · ${hole('flash')}Zoë${hole('csrf')}`
+    for (const holes of [{}, { customerName: 'Hi, Zoë ✓', cartCount: '12', flash: '<div>😀</div>', csrf: 'tok' }, { cartCount: '' }]) {
+      assert.deepEqual(fillShell(compileShell(shell), holes), Buffer.from(fillHoles(shell, holes)))
+    }
+    assert.deepEqual(fillShell(compileShell('no holes'), { customerName: 'Ann' }), Buffer.from('no holes'))
+    assert.deepEqual(fillShell(compileShell(''), {}), Buffer.alloc(0))
   })
 
   test('the shell is the same bytes for two visitors: only fillHoles tells them apart', async () => {

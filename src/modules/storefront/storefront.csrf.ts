@@ -15,8 +15,25 @@ import type { Visitor } from './storefront.sessions.ts'
 
 export const CSRF_FIELD = '_csrf'
 
+/**
+ * Tokens already computed, by their HMAC key (the visitor's secrets): every page of a visitor
+ * fills the same token, and an HMAC with a new key costs more than the rest of a cached page's
+ * holes. Bounded, least recently used first out; the secrets stay in this process's memory only.
+ */
+const recentTokens = new Map<string, string>()
+export const RECENT_CSRF_TOKENS = 10_000
+
 export function csrfTokenOf(visitor: Pick<Visitor, 'csrfSecret' | 'sessionToken'>): string {
-  return createHmac('sha256', `${visitor.csrfSecret}|${visitor.sessionToken ?? ''}`).update('brisk-storefront-csrf').digest('base64url')
+  const key = `${visitor.csrfSecret}|${visitor.sessionToken ?? ''}`
+  let token = recentTokens.get(key)
+  if (token !== undefined) {
+    recentTokens.delete(key)
+  } else {
+    token = createHmac('sha256', key).update('brisk-storefront-csrf').digest('base64url')
+    if (recentTokens.size >= RECENT_CSRF_TOKENS) recentTokens.delete(recentTokens.keys().next().value!)
+  }
+  recentTokens.set(key, token)
+  return token
 }
 
 export const csrfRefused = () =>

@@ -10,7 +10,7 @@ import type { CustomersService } from '../customers/index.ts'
 import type { InventoryService } from '../inventory/index.ts'
 import type { OrdersService } from '../orders/index.ts'
 import type { BadgeWatcher } from './badge-watcher.ts'
-import { fillHoles, type HoleName, type PageCache, type ShellSpec } from './page-cache.ts'
+import { compileShell, fillHoles, fillShell, type HoleName, type PageCache, type ShellSpec } from './page-cache.ts'
 import { csrfTokenOf } from './storefront.csrf.ts'
 import { sendVisitorCookies, type VisitorSummaries, type VisitorSummary } from './storefront.sessions.ts'
 import { renderView } from './storefront.views.ts'
@@ -49,16 +49,26 @@ export function holesOf(request: FastifyRequest, summary: VisitorSummary): Parti
   }
 }
 
-function sendHtml(request: FastifyRequest, reply: FastifyReply, html: string, cacheControl: string, status = 200) {
+function sendHtml(request: FastifyRequest, reply: FastifyReply, html: string | Buffer, cacheControl: string, status = 200) {
   sendVisitorCookies(request, reply)
   return reply.status(status).header('cache-control', cacheControl).header('vary', 'Cookie').type('text/html; charset=utf-8').send(html)
 }
 
 /** A page that is the same for every visitor but its holes: the shell cached, `private, no-cache` (it holds the visitor's values). */
 export async function sendShellPage(storefront: Storefront, request: FastifyRequest, reply: FastifyReply, spec: ShellSpec) {
-  const [shell, summary] = await Promise.all([storefront.pageCache.shell(spec), storefront.summaries.summaryOf(request.visitor)])
-  reply.header('x-page-cache', shell.hit ? 'hit' : 'miss')
-  return sendHtml(request, reply, fillHoles(shell.html, holesOf(request, summary)), 'private, no-cache')
+  // a shell in memory costs no promise of its own; else the shell and the summary are looked for at once
+  let compiled = storefront.pageCache.cachedShell?.(spec)
+  let summary: VisitorSummary
+  if (compiled !== undefined) {
+    summary = await storefront.summaries.summaryOf(request.visitor)
+    reply.header('x-page-cache', 'hit')
+  } else {
+    const [shell, found] = await Promise.all([storefront.pageCache.shell(spec), storefront.summaries.summaryOf(request.visitor)])
+    compiled = compileShell(shell.html)
+    summary = found
+    reply.header('x-page-cache', shell.hit ? 'hit' : 'miss')
+  }
+  return sendHtml(request, reply, fillShell(compiled, holesOf(request, summary)), 'private, no-cache')
 }
 
 /**

@@ -51,7 +51,24 @@ declare module 'fastify' {
   }
 }
 
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
+/**
+ * The hashes of recent tokens, by token: every page of a visitor asks for the same summary id, and
+ * a SHA-256 per page costs more than the cache lookup it keys. Bounded, least recently used first
+ * out; the tokens stay in this process's memory only.
+ */
+const recentHashes = new Map<string, string>()
+const RECENT_HASHES = 10_000
+
+function sha256(text: string): string {
+  let hash = recentHashes.get(text)
+  if (hash !== undefined) recentHashes.delete(text)
+  else {
+    hash = createHash('sha256').update(text).digest('hex')
+    if (recentHashes.size >= RECENT_HASHES) recentHashes.delete(recentHashes.keys().next().value!)
+  }
+  recentHashes.set(text, hash)
+  return hash
+}
 
 function cookieOf(request: FastifyRequest, name: string, pattern: RegExp): string | undefined {
   const value = request.cookies[name]
