@@ -118,3 +118,26 @@ async function closeChild(child: ChildProcess): Promise<void> {
   child.disconnect()
   await exited
 }
+
+/** What one variant of an HTTP bench added up to over its rounds. */
+export interface VariantTotals {
+  requests: number
+  errors: number
+  firstError: string | undefined
+  elapsedMs: number
+  clientCpuMs: number
+  /** CPU of the process(es) serving the variant while it ran */
+  serverCpuMs: number
+}
+
+/** Each variant's throughput as a share (%) of the floor's and of Brisk's bare hooks', when those ran. */
+export function setSharesOfFloorAndHooks<R extends { requestsPerSecond: number; percentOfFloor: number | null; percentOfHooks: number | null }>(
+  results: { floor?: R | undefined; hooks?: R | undefined } & Record<string, R | undefined>,
+): void {
+  const percent = (of: R | undefined, r: R) => (of && of.requestsPerSecond > 0 ? round((r.requestsPerSecond / of.requestsPerSecond) * 100, 1) : null)
+  for (const r of Object.values(results)) {
+    if (!r) continue
+    r.percentOfFloor = percent(results.floor, r)
+    r.percentOfHooks = percent(results.hooks, r)
+  }
+}

@@ -1,4 +1,4 @@
-import type { LoadClient, LoadRun, LoadTarget, Summary } from '../http-load.ts'
+import type { LoadClient, LoadRun, LoadTarget, Summary, VariantTotals } from '../http-load.ts'
 import type { Progress } from '../progress.ts'
 import type { Options, Variant } from './options.ts'
 
@@ -13,14 +13,6 @@ export interface Endpoint {
   sequence: number[]
 }
 
-export interface VariantTotals {
-  requests: number
-  errors: number
-  firstError: string | undefined
-  elapsedMs: number
-  clientCpuMs: number
-  serverCpuMs: number
-}
 
 export interface Watch {
   progress: Progress

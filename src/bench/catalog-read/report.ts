@@ -1,4 +1,4 @@
-import type { Summary } from '../http-load.ts'
+import { type Summary, setSharesOfFloorAndHooks } from '../http-load.ts'
 import { renderTable } from '../scenario.ts'
 import type { Measured } from './measure.ts'
 import type { HitResult } from './micro.ts'
@@ -49,12 +49,7 @@ export function summarize({ totals, summary }: Measured, log: (line: string) => 
       percentOfHooks: null,
     }
   }
-  const percent = (of: VariantResult | undefined, r: VariantResult) =>
-    of && of.requestsPerSecond > 0 ? round((r.requestsPerSecond / of.requestsPerSecond) * 100) : null
-  for (const r of Object.values(results)) {
-    r.percentOfFloor = percent(results.floor, r)
-    r.percentOfHooks = percent(results.hooks, r)
-  }
+  setSharesOfFloorAndHooks(results)
   return results
 }
 

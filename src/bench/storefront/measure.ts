@@ -1,4 +1,4 @@
-import type { LoadClient, LoadRun, LoadTarget, Summary } from '../http-load.ts'
+import type { LoadClient, LoadRun, LoadTarget, Summary, VariantTotals } from '../http-load.ts'
 import type { Progress } from '../progress.ts'
 import { type Options, PAGE_KINDS, type Variant } from './options.ts'
 
@@ -9,15 +9,6 @@ export interface Endpoint {
   sequence: number[]
 }
 
-export interface VariantTotals {
-  requests: number
-  errors: number
-  firstError: string | undefined
-  elapsedMs: number
-  clientCpuMs: number
-  /** this process's CPU (every server of the bench lives in it) while the variant ran */
-  serverCpuMs: number
-}
 
 export interface Measured {
   totals: Map<Variant, VariantTotals>
